@@ -1,0 +1,99 @@
+#include "api/shared/idempotency.h"
+
+#include <memory>
+
+#include "common/log.h"
+#include "crypto/hashing.h"
+#include "crypto/musepay_signature.h"
+#include "crypto/vault.h"
+
+namespace issuerd::api {
+
+namespace {
+
+constexpr std::string_view sealed_prefix = "sealed:";
+constexpr std::string_view sealed_associated_data = "idempotent-response";
+
+Error key_reused() {
+  return make_error(ErrorKind::conflict, "idempotency_key_reused",
+                    "this idempotency key was already used with different parameters");
+}
+
+Error not_durable() {
+  return make_error(ErrorKind::unavailable, "commit_failed",
+                    "the request could not be made durable; nothing was changed, retry with the same key");
+}
+
+Error queue_full() {
+  return make_error(ErrorKind::unavailable, "overloaded", "the server is overloaded; retry with the same key");
+}
+
+}  // namespace
+
+std::string request_hash(const std::string& path, const boost::json::object& body,
+                         std::initializer_list<std::string_view> volatile_fields) {
+  boost::json::object stable = body;
+  for (std::string_view field : volatile_fields) stable.erase(field);
+  // The MusePay canonical form sorts keys recursively and drops blanks: a client that
+  // re-sends the same request with its fields in another order is still "the same".
+  return crypto::sha256_hex(path + "\n" + crypto::musepay_canonical_string(stable));
+}
+
+void submit_idempotent_write(Services& services, IdempotentWrite write, http::Responder respond) {
+  struct State {
+    IdempotentWrite write;
+    http::Responder respond;
+    http::Response response;
+    bool took_effect = false;
+  };
+  auto state = std::make_shared<State>(State{std::move(write), std::move(respond), {}, false});
+  const std::string& pan_key = services.keys.pan_key;
+  Clock& clock = services.clock;
+
+  engine::Command command;
+  command.apply = [state, &pan_key, &clock](storage::Store& store) {
+    IdempotentWrite& w = state->write;
+    if (!w.key.empty()) {
+      auto stored = store.find_idempotent_response(w.scope, w.route, w.key);
+      if (!stored.ok()) { state->response = w.render_error(stored.error()); return false; }
+      if (stored.value()) {
+        const storage::StoredResponse& previous = *stored.value();
+        if (previous.request_hash != w.request_hash) { state->response = w.render_error(key_reused()); return false; }
+        std::string body = previous.body;
+        if (body.starts_with(sealed_prefix)) {
+          auto opened = crypto::aes_gcm_open(pan_key, body.substr(sealed_prefix.size()), sealed_associated_data);
+          if (!opened.ok()) { state->response = w.render_error(opened.error()); return false; }
+          body = std::move(opened).value();
+        }
+        state->response = http::Response{previous.http_status, previous.content_type, std::move(body), {}};
+        return false;  // a replay writes nothing
+      }
+    }
+    WriteOutcome outcome = w.apply(store);
+    state->response = std::move(outcome.response);
+    if (!outcome.took_effect) return false;
+    if (!w.key.empty()) {
+      std::string body = state->response.body;
+      if (w.response_is_secret) {
+        body = std::string(sealed_prefix) + crypto::aes_gcm_seal(pan_key, body, sealed_associated_data);
+      }
+      storage::StoredResponse stored{w.request_hash, state->response.status, state->response.content_type, body};
+      Status saved = store.insert_idempotent_response(w.scope, w.route, w.key, stored, clock.now_ms());
+      if (!saved.ok()) { state->response = w.render_error(saved.error()); return false; }
+    }
+    state->took_effect = true;
+    return true;
+  };
+  command.done = [state](bool durable) {
+    if (state->took_effect && !durable) {
+      state->respond(state->write.render_error(not_durable()));
+      return;
+    }
+    state->respond(std::move(state->response));
+  };
+  if (!services.writer.submit(std::move(command))) {
+    state->respond(state->write.render_error(queue_full()));
+  }
+}
+
+}  // namespace issuerd::api

@@ -1,0 +1,46 @@
+// Exactly-once writes. A creating or money-moving request names a key (request_id in
+// MusePay and AdPos bodies, x-request-id for HashDT, Idempotency-Key for admin and
+// simulator routes); the scope is merchant (or "admin") + route pattern. On the writer
+// thread, in the same savepoint as the command:
+// - key seen with the same request hash: the stored response is replayed byte for byte;
+// - key seen with another hash: a conflict error ("idempotency_key_reused");
+// - new key: the command runs; if it took effect, its response is stored with the key.
+// A command that did not take effect (validation, insufficient funds) stores nothing and
+// may be retried with the same key. Concurrent duplicates are serialised by the single
+// writer, so exactly one executes. Keys are kept indefinitely (at least the 24 h promised).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "api/shared/services.h"
+#include "http/message.h"
+
+namespace issuerd::api {
+
+struct WriteOutcome {
+  http::Response response;
+  bool took_effect = false;  // keep the writes and remember the response under the key
+};
+
+struct IdempotentWrite {
+  std::string scope;         // merchant id, or "admin"
+  std::string route;         // route pattern
+  std::string key;           // empty: the route does not take one here; runs every time
+  std::string request_hash;  // see request_hash()
+  bool response_is_secret = false;  // seal the stored body (it holds a credential)
+  std::function<WriteOutcome(storage::Store&)> apply;
+  std::function<http::Response(const Error&)> render_error;  // the dialect's envelope
+};
+
+// Hash of what makes two requests "the same": the path and the body's fields in sorted
+// canonical form, minus `volatile_fields` (MusePay's timestamp, nonce, sign).
+std::string request_hash(const std::string& path, const boost::json::object& body,
+                         std::initializer_list<std::string_view> volatile_fields = {});
+
+// Queues the write and answers through `respond` once it is durable (or was refused).
+void submit_idempotent_write(Services& services, IdempotentWrite write, http::Responder respond);
+
+}  // namespace issuerd::api

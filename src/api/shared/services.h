@@ -1,0 +1,25 @@
+// What every API handler may use. Built once by app/ and shared read-only by the I/O
+// threads; each member is itself thread-safe.
+#pragma once
+
+#include <string>
+
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "crypto/keys.h"
+#include "engine/writer.h"
+#include "storage/reader_pool.h"
+
+namespace issuerd::api {
+
+struct Services {
+  Clock& clock;
+  Metrics& metrics;
+  engine::Writer& writer;
+  storage::ReaderPool& readers;
+  const crypto::PlatformKeys& keys;
+  std::string admin_token_sha256_hex;
+  std::string public_url;  // base of the links issuerd hands out, no trailing slash
+};
+
+}  // namespace issuerd::api

@@ -1,0 +1,50 @@
+// Reading request bodies: parse JSON into an object and read typed fields with errors
+// that name the field. Every reader returns invalid_argument with the field set.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "common/result.h"
+
+namespace issuerd::json {
+
+namespace bj = boost::json;
+
+// Parses a body that must be a JSON object: reason "invalid_json" (with the parser's
+// message) or "body_not_object". Depth is limited to 32.
+Result<bj::object> parse_object(std::string_view body);
+
+// A present, non-null field. Missing or null: reason "missing_field".
+Result<std::string> required_string(const bj::object& body, std::string_view field);
+// Absent or null: nullopt. Present with another type: "wrong_type".
+Result<std::optional<std::string>> optional_string(const bj::object& body, std::string_view field);
+// A JSON integer, or a string of decimal digits (MusePay clients send both).
+Result<std::int64_t> required_integer(const bj::object& body, std::string_view field);
+Result<std::optional<std::int64_t>> optional_integer(const bj::object& body, std::string_view field);
+Result<std::optional<bool>> optional_bool(const bj::object& body, std::string_view field);
+
+// The decimal text of an amount sent as a JSON string ("12.50") or number (12.5). A number
+// is taken in its shortest round-trip decimal form, so 12.5 reads as "12.5" exactly;
+// non-finite or exponent-sized numbers are refused ("invalid_amount"). Send strings to be
+// exact beyond 15 significant digits.
+Result<std::string> amount_text(const bj::value& value, std::string_view field);
+Result<std::string> required_amount_text(const bj::object& body, std::string_view field);
+
+// Reads page/page_size style paging: page >= 1 (default 1), 1 <= size <= size_max.
+struct Page {
+  std::int64_t number = 1;
+  std::int64_t size = 50;
+  std::int64_t offset() const { return (number - 1) * size; }
+};
+
+// Serialises compactly; the order of keys is the order they were inserted.
+std::string to_string(const bj::value& value);
+
+}  // namespace issuerd::json

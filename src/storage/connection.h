@@ -1,0 +1,98 @@
+// One SQL connection, SQLite or PostgreSQL, behind one small interface. The typed Store
+// (store.h) is written once on top of it in SQL both engines accept.
+//
+// Contract:
+// - Placeholders are `?` in every dialect; the PostgreSQL driver rewrites them to $1..$n
+//   (a `?` inside a quoted literal is left alone).
+// - Statements are prepared once per distinct SQL text and cached per connection.
+// - A unique or primary-key violation returns ErrorKind::conflict with reason
+//   "unique_violation"; a lost or unreachable server returns ErrorKind::unavailable;
+//   anything else ErrorKind::internal. Messages never echo bound parameter values.
+// - A Connection is used by one thread at a time; it is not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+
+namespace issuerd::storage {
+
+enum class Dialect { sqlite, postgres };
+
+// A bound parameter or a column value. Booleans are stored as 0/1 integers; binary data
+// is stored as text (hex or Base64) so that one schema serves both engines.
+using SqlValue = std::variant<std::nullptr_t, std::int64_t, std::string>;
+
+class Row {
+ public:
+  explicit Row(std::vector<SqlValue> columns) : columns_(std::move(columns)) {}
+  std::size_t size() const { return columns_.size(); }
+  bool is_null(std::size_t i) const;
+  // Integer column. A NULL or a text column is a bug in the caller's query (asserted);
+  // a PostgreSQL BIGINT/INTEGER arrives as text and is converted.
+  std::int64_t integer(std::size_t i) const;
+  std::optional<std::int64_t> optional_integer(std::size_t i) const;
+  // Text column (integers are formatted). NULL is a bug (asserted).
+  std::string text(std::size_t i) const;
+  std::optional<std::string> optional_text(std::size_t i) const;
+  const SqlValue& at(std::size_t i) const;
+
+ private:
+  std::vector<SqlValue> columns_;
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  virtual Dialect dialect() const = 0;
+
+  // Runs a script of one or more statements with no parameters (migrations, pragmas).
+  virtual Status execute_script(std::string_view sql) = 0;
+
+  // Runs one statement. Rows are returned for SELECT and for ... RETURNING.
+  virtual Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params) = 0;
+
+  // Like query() but for statements whose rows are not wanted; returns rows affected.
+  virtual Result<std::int64_t> execute(std::string_view sql, std::span<const SqlValue> params) = 0;
+
+  // Transactions. begin() starts a write transaction (SQLite: BEGIN IMMEDIATE).
+  virtual Status begin() = 0;
+  virtual Status commit() = 0;
+  virtual Status rollback() = 0;
+  // Savepoints inside a transaction, so one command of a batch can fail alone.
+  virtual Status savepoint(std::string_view name) = 0;
+  virtual Status release_savepoint(std::string_view name) = 0;
+  virtual Status rollback_to_savepoint(std::string_view name) = 0;
+};
+
+// Where a database lives: "sqlite:PATH" (the file and its folder are created if missing)
+// or "postgresql://..." / "postgres://..." (any libpq connection URI).
+struct DatabaseUrl {
+  Dialect dialect = Dialect::sqlite;
+  std::string location;  // a file path for SQLite, the full URI for PostgreSQL
+};
+Result<DatabaseUrl> parse_database_url(std::string_view url);
+
+// Opens a connection. SQLite: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout 5 s.
+// PostgreSQL: synchronous_commit=on, client_encoding UTF8, TimeZone UTC.
+Result<std::unique_ptr<Connection>> open_connection(const DatabaseUrl& url);
+
+// Helpers shared by the drivers.
+namespace detail {
+// True for a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63 bytes): savepoint
+// names are spliced into SQL, so anything else is refused.
+bool is_plain_identifier(std::string_view name);
+// Replaces every text parameter value (4 bytes or longer) found in `message` with
+// "<redacted>", as a last line of defence for engine messages that quote input.
+std::string redact_parameters(std::string message, std::span<const SqlValue> params);
+}  // namespace detail
+
+}  // namespace issuerd::storage

@@ -1,0 +1,27 @@
+// Versioned schema migrations, embedded from src/storage/migrations/NNNN_name.sql.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace issuerd::storage {
+
+struct Migration {
+  int version;
+  std::string name;
+  std::string sql;
+};
+
+// In version order; versions are 1, 2, 3, ... without gaps (asserted by migrate()).
+const std::vector<Migration>& embedded_migrations();
+
+class Connection;
+
+// Brings the database up to the newest embedded version, each migration in its own
+// transaction. A database whose schema_version is newer than this binary knows is refused
+// with failed_precondition, reason "database_too_new", and left untouched.
+Result<int> migrate(Connection& connection);
+
+}  // namespace issuerd::storage

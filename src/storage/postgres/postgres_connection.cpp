@@ -1,0 +1,384 @@
+#include "storage/postgres/postgres_connection.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstring>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace issuerd::storage {
+
+namespace postgres_detail {
+
+namespace {
+
+bool is_identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+bool is_tag_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// The end (one past) of the quoted run starting at `start` (the opening quote).
+std::size_t skip_quoted(std::string_view sql, std::size_t start, char quote, bool backslash_escapes) {
+  std::size_t i = start + 1;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (backslash_escapes && c == '\\') {
+      i += 2;
+      continue;
+    }
+    if (c == quote) {
+      if (i + 1 < sql.size() && sql[i + 1] == quote) {
+        i += 2;  // doubled quote
+        continue;
+      }
+      return i + 1;
+    }
+    ++i;
+  }
+  return sql.size();  // unterminated: the server reports it
+}
+
+}  // namespace
+
+RewrittenSql rewrite_placeholders(std::string_view sql) {
+  RewrittenSql out;
+  out.sql.reserve(sql.size() + 16);
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    std::size_t end = i + 1;  // one past the run copied verbatim
+    if (c == '\'') {
+      // E'...' strings take backslash escapes; 'E' must not end a longer identifier.
+      const bool escape_string = i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') &&
+                                 (i < 2 || !is_identifier_char(sql[i - 2]));
+      end = skip_quoted(sql, i, '\'', escape_string);
+    } else if (c == '"') {
+      end = skip_quoted(sql, i, '"', false);
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      const std::size_t newline = sql.find('\n', i);
+      end = newline == std::string_view::npos ? sql.size() : newline + 1;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      int depth = 1;  // PostgreSQL block comments nest
+      end = i + 2;
+      while (end < sql.size() && depth > 0) {
+        if (sql[end] == '/' && end + 1 < sql.size() && sql[end + 1] == '*') {
+          ++depth;
+          end += 2;
+        } else if (sql[end] == '*' && end + 1 < sql.size() && sql[end + 1] == '/') {
+          --depth;
+          end += 2;
+        } else {
+          ++end;
+        }
+      }
+    } else if (c == '$' && (i == 0 || !is_identifier_char(sql[i - 1]))) {
+      // $tag$ ... $tag$ (or $$ ... $$); `$1` and the like are copied as they are.
+      std::size_t j = i + 1;
+      if (j < sql.size() && is_tag_start(sql[j])) {
+        while (j < sql.size() && is_identifier_char(sql[j]) && sql[j] != '$') ++j;
+      }
+      if (j < sql.size() && sql[j] == '$') {
+        const std::string_view tag = sql.substr(i, j - i + 1);
+        const std::size_t close = sql.find(tag, j + 1);
+        end = close == std::string_view::npos ? sql.size() : close + tag.size();
+      }
+    } else if (c == '?') {
+      ++out.parameters;
+      out.sql += '$';
+      out.sql += std::to_string(out.parameters);
+      i = end;
+      continue;
+    }
+    out.sql.append(sql.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace postgres_detail
+
+namespace {
+
+constexpr unsigned int kInt8Oid = 20;
+constexpr unsigned int kInt2Oid = 21;
+constexpr unsigned int kInt4Oid = 23;
+
+struct PgResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
+
+std::string trimmed(const char* text) {
+  std::string out = text != nullptr ? text : "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+void ignore_notice(void*, const char*) {}
+
+class PostgresConnection final : public Connection {
+ public:
+  explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
+  ~PostgresConnection() override { PQfinish(conn_); }
+  PostgresConnection(const PostgresConnection&) = delete;
+  PostgresConnection& operator=(const PostgresConnection&) = delete;
+
+  Dialect dialect() const override { return Dialect::postgres; }
+
+  // Session settings, applied on connect and after a reconnect.
+  Status setup_session() {
+    PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+    ISSUERD_TRY(exec_text(
+        "SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'",
+        "session setup"));
+    return Status::success();
+  }
+
+  Status execute_script(std::string_view sql) override {
+    ISSUERD_TRY(ensure_connected());
+    ISSUERD_TRY(exec_text(std::string(sql), "script"));
+    return Status::success();
+  }
+
+  Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params) override {
+    ISSUERD_ASSIGN(PgResultPtr result, run(sql, params));
+    const int row_count = PQntuples(result.get());
+    const int column_count = PQnfields(result.get());
+    std::vector<Row> rows;
+    rows.reserve(static_cast<std::size_t>(row_count));
+    std::vector<bool> integer_column(static_cast<std::size_t>(column_count));
+    for (int c = 0; c < column_count; ++c) {
+      const Oid type = PQftype(result.get(), c);
+      integer_column[static_cast<std::size_t>(c)] =
+          type == kInt8Oid || type == kInt4Oid || type == kInt2Oid;
+    }
+    for (int r = 0; r < row_count; ++r) {
+      std::vector<SqlValue> columns;
+      columns.reserve(static_cast<std::size_t>(column_count));
+      for (int c = 0; c < column_count; ++c) {
+        if (PQgetisnull(result.get(), r, c) != 0) {
+          columns.emplace_back(nullptr);
+          continue;
+        }
+        const char* value = PQgetvalue(result.get(), r, c);
+        const std::size_t length = static_cast<std::size_t>(PQgetlength(result.get(), r, c));
+        if (integer_column[static_cast<std::size_t>(c)]) {
+          std::int64_t number = 0;
+          auto [ptr, ec] = std::from_chars(value, value + length, number);
+          if (ec == std::errc() && ptr == value + length) {
+            columns.emplace_back(number);
+            continue;
+          }
+        }
+        columns.emplace_back(std::string(value, length));
+      }
+      rows.emplace_back(std::move(columns));
+    }
+    return rows;
+  }
+
+  Result<std::int64_t> execute(std::string_view sql, std::span<const SqlValue> params) override {
+    ISSUERD_ASSIGN(PgResultPtr result, run(sql, params));
+    return affected_rows(result.get());
+  }
+
+  Status begin() override {
+    ISSUERD_TRY(ensure_connected());
+    ISSUERD_TRY(exec_text("BEGIN", "BEGIN"));
+    in_transaction_ = true;
+    return Status::success();
+  }
+
+  Status commit() override {
+    in_transaction_ = false;
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return make_error(ErrorKind::unavailable, "database_unavailable",
+                        "postgres: the connection was lost; the transaction's outcome is unknown");
+    }
+    ISSUERD_ASSIGN(PgResultPtr result, exec_text("COMMIT", "COMMIT"));
+    // COMMIT of a transaction that had failed succeeds with the tag ROLLBACK.
+    if (std::strcmp(PQcmdStatus(result.get()), "ROLLBACK") == 0) {
+      return make_error(ErrorKind::internal, "transaction_aborted",
+                        "postgres: COMMIT rolled back a transaction in which a statement had failed");
+    }
+    return Status::success();
+  }
+
+  Status rollback() override {
+    in_transaction_ = false;
+    // On a lost connection the server has already discarded the transaction.
+    if (PQstatus(conn_) != CONNECTION_OK) return Status::success();
+    ISSUERD_TRY(exec_text("ROLLBACK", "ROLLBACK"));
+    return Status::success();
+  }
+
+  Status savepoint(std::string_view name) override {
+    return savepoint_command("SAVEPOINT ", name);
+  }
+  Status release_savepoint(std::string_view name) override {
+    return savepoint_command("RELEASE SAVEPOINT ", name);
+  }
+  Status rollback_to_savepoint(std::string_view name) override {
+    return savepoint_command("ROLLBACK TO SAVEPOINT ", name);
+  }
+
+ private:
+  struct Prepared {
+    std::string name;
+    std::size_t parameters = 0;
+  };
+
+  Status savepoint_command(const char* command, std::string_view name) {
+    if (!detail::is_plain_identifier(name)) {
+      return make_error(ErrorKind::internal, "invalid_savepoint_name",
+                        "savepoint names must be plain SQL identifiers");
+    }
+    ISSUERD_TRY(ensure_connected());
+    const std::string sql = command + std::string(name);
+    ISSUERD_TRY(exec_text(sql, sql));
+    return Status::success();
+  }
+
+  static std::int64_t affected_rows(const PGresult* result) {
+    const char* tuples = PQcmdTuples(const_cast<PGresult*>(result));
+    std::int64_t count = 0;
+    if (tuples == nullptr || *tuples == '\0') return 0;
+    std::from_chars(tuples, tuples + std::strlen(tuples), count);
+    return count;
+  }
+
+  // Reconnects a lost connection, but never inside a transaction: the caller must roll
+  // back first, or its later statements would silently run outside the transaction.
+  Status ensure_connected() {
+    if (PQstatus(conn_) == CONNECTION_OK) return Status::success();
+    if (in_transaction_) {
+      return make_error(ErrorKind::unavailable, "database_unavailable",
+                        "postgres: the connection was lost during a transaction");
+    }
+    PQreset(conn_);
+    statements_.clear();  // server-side prepared statements died with the old session
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      return make_error(ErrorKind::unavailable, "database_unavailable",
+                        "postgres: reconnect failed: " + trimmed(PQerrorMessage(conn_)));
+    }
+    return setup_session();
+  }
+
+  Error pg_error(const PGresult* result, std::string_view action,
+                 std::span<const SqlValue> params = {}) const {
+    const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    const std::string sqlstate = state != nullptr ? state : "";
+    const char* primary =
+        result != nullptr ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    std::string text = primary != nullptr ? trimmed(primary) : trimmed(PQerrorMessage(conn_));
+    // Data exceptions (class 22) may quote the offending input ("invalid input syntax for
+    // type bigint: \"...\""): keep only the SQLSTATE then. DETAIL is never used (it holds
+    // key values).
+    if (sqlstate.rfind("22", 0) == 0 && text.find('"') != std::string::npos) {
+      text = "data exception";
+    }
+    std::string message = "postgres: " + std::string(action) + ": " + text;
+    if (!sqlstate.empty()) message += " (SQLSTATE " + sqlstate + ")";
+    message = detail::redact_parameters(std::move(message), params);
+
+    const bool connection_lost = PQstatus(conn_) != CONNECTION_OK;
+    if (connection_lost || sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" ||
+        sqlstate == "57P02" || sqlstate == "57P03" || sqlstate == "53300") {
+      return make_error(ErrorKind::unavailable, "database_unavailable", std::move(message));
+    }
+    if (sqlstate == "23505") return make_error(ErrorKind::conflict, "unique_violation", std::move(message));
+    if (sqlstate == "23503") {
+      return make_error(ErrorKind::internal, "foreign_key_violation", std::move(message));
+    }
+    if (sqlstate == "23502") return make_error(ErrorKind::internal, "not_null_violation", std::move(message));
+    if (sqlstate == "23514") return make_error(ErrorKind::internal, "check_violation", std::move(message));
+    return make_error(ErrorKind::internal, "database_error", std::move(message));
+  }
+
+  // Checks a result; returns it when it succeeded.
+  Result<PgResultPtr> check(PGresult* raw, std::string_view action, std::span<const SqlValue> params) {
+    PgResultPtr result(raw);
+    const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    if (status == PGRES_EMPTY_QUERY) {
+      return make_error(ErrorKind::internal, "database_error", "postgres: empty statement");
+    }
+    return pg_error(result.get(), action, params);
+  }
+
+  Result<PgResultPtr> exec_text(const std::string& sql, std::string_view action) {
+    return check(PQexec(conn_, sql.c_str()), action, {});
+  }
+
+  Result<const Prepared*> prepare(std::string_view sql) {
+    std::string key(sql);
+    if (auto found = statements_.find(key); found != statements_.end()) return &found->second;
+    postgres_detail::RewrittenSql rewritten = postgres_detail::rewrite_placeholders(sql);
+    Prepared prepared{"s" + std::to_string(++statement_counter_), rewritten.parameters};
+    ISSUERD_TRY(check(PQprepare(conn_, prepared.name.c_str(), rewritten.sql.c_str(), 0, nullptr),
+                      "prepare", {}));
+    auto [slot, inserted] = statements_.emplace(std::move(key), std::move(prepared));
+    return &slot->second;
+  }
+
+  Result<PgResultPtr> run(std::string_view sql, std::span<const SqlValue> params) {
+    ISSUERD_TRY(ensure_connected());
+    ISSUERD_ASSIGN(const Prepared* prepared, prepare(sql));
+    if (prepared->parameters != params.size()) {
+      return make_error(ErrorKind::internal, "database_error",
+                        "postgres: statement expects " + std::to_string(prepared->parameters) +
+                            " parameters, got " + std::to_string(params.size()));
+    }
+    std::vector<std::string> numbers(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (const auto* number = std::get_if<std::int64_t>(&params[i])) {
+        numbers[i] = std::to_string(*number);
+        values[i] = numbers[i].c_str();
+      } else if (const auto* text = std::get_if<std::string>(&params[i])) {
+        if (text->find('\0') != std::string::npos) {
+          return make_error(ErrorKind::internal, "database_error",
+                            "postgres: parameter " + std::to_string(i + 1) + " contains a NUL byte");
+        }
+        values[i] = text->c_str();
+      }
+    }
+    PGresult* raw = PQexecPrepared(conn_, prepared->name.c_str(), static_cast<int>(params.size()),
+                                   values.data(), nullptr, nullptr, 0);
+    return check(raw, "query", params);
+  }
+
+  PGconn* conn_;
+  std::unordered_map<std::string, Prepared> statements_;
+  std::uint64_t statement_counter_ = 0;
+  bool in_transaction_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& uri) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  if (conn == nullptr) {
+    return make_error(ErrorKind::unavailable, "database_unavailable",
+                      "postgres: cannot allocate a connection");
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = "postgres: cannot connect: " + trimmed(PQerrorMessage(conn));
+    PQfinish(conn);
+    return make_error(ErrorKind::unavailable, "database_unavailable", std::move(message));
+  }
+  auto connection = std::make_unique<PostgresConnection>(conn);
+  ISSUERD_TRY(connection->setup_session());
+  return std::unique_ptr<Connection>(std::move(connection));
+}
+
+}  // namespace issuerd::storage

@@ -1,0 +1,288 @@
+#include "storage/store.h"
+
+#include "common/assert.h"
+#include "common/ids.h"
+
+namespace issuerd::storage {
+
+using domain::Account;
+using domain::AccountKind;
+using domain::Transfer;
+
+Result<std::vector<Row>> Store::query(std::string_view sql, std::initializer_list<SqlValue> params) {
+  return db_.query(sql, std::span<const SqlValue>(params.begin(), params.size()));
+}
+
+Result<std::int64_t> Store::execute(std::string_view sql, std::initializer_list<SqlValue> params) {
+  return db_.execute(sql, std::span<const SqlValue>(params.begin(), params.size()));
+}
+
+namespace {
+
+SqlValue optional_value(const std::optional<std::string>& value) {
+  if (value) return *value;
+  return nullptr;
+}
+
+constexpr const char* merchant_columns =
+    "merchant_id, name, api_key_hash, public_key, webhook_url, status, created_at_ms";
+
+MerchantRecord merchant_from(const Row& row) {
+  return MerchantRecord{row.text(0), row.text(1), row.text(2), row.optional_text(3),
+                        row.optional_text(4), row.text(5), row.integer(6)};
+}
+
+constexpr const char* account_columns =
+    "account_id, kind, owner_id, currency, balance_minor, held_minor, may_go_negative";
+
+Account account_from(const Row& row) {
+  auto kind = domain::parse_account_kind(row.text(1));
+  ISSUERD_ASSERT(kind.has_value());
+  return Account{row.text(0), *kind, row.text(2), row.text(3), row.integer(4), row.integer(5), row.integer(6) != 0};
+}
+
+std::optional<domain::TransferStatus> parse_transfer_status(const std::string& name) {
+  for (auto status : {domain::TransferStatus::posted, domain::TransferStatus::pending, domain::TransferStatus::voided}) {
+    if (name == domain::transfer_status_name(status)) return status;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// ---- merchants ----
+
+Status Store::insert_merchant(const MerchantRecord& m) {
+  ISSUERD_TRY(execute("INSERT INTO merchants (merchant_id, name, api_key_hash, public_key, webhook_url, status, "
+                      "created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      {m.merchant_id, m.name, m.api_key_hash, optional_value(m.public_key),
+                       optional_value(m.webhook_url), m.status, m.created_at_ms}));
+  return Status::success();
+}
+
+Result<std::optional<MerchantRecord>> Store::find_merchant(const std::string& merchant_id) {
+  ISSUERD_ASSIGN(auto rows, query(std::string("SELECT ") + merchant_columns + " FROM merchants WHERE merchant_id = ?",
+                                  {merchant_id}));
+  if (rows.empty()) return std::optional<MerchantRecord>();
+  return std::optional<MerchantRecord>(merchant_from(rows[0]));
+}
+
+Result<std::optional<MerchantRecord>> Store::find_merchant_by_api_key_hash(const std::string& api_key_hash) {
+  ISSUERD_ASSIGN(auto rows, query(std::string("SELECT ") + merchant_columns + " FROM merchants WHERE api_key_hash = ?",
+                                  {api_key_hash}));
+  if (rows.empty()) return std::optional<MerchantRecord>();
+  return std::optional<MerchantRecord>(merchant_from(rows[0]));
+}
+
+Result<std::vector<MerchantRecord>> Store::list_merchants(std::int64_t offset, std::int64_t limit) {
+  ISSUERD_ASSIGN(auto rows, query(std::string("SELECT ") + merchant_columns +
+                                      " FROM merchants ORDER BY created_at_ms, merchant_id LIMIT ? OFFSET ?",
+                                  {limit, offset}));
+  std::vector<MerchantRecord> merchants;
+  for (const Row& row : rows) merchants.push_back(merchant_from(row));
+  return merchants;
+}
+
+Result<std::int64_t> Store::count_merchants() {
+  ISSUERD_ASSIGN(auto rows, query("SELECT COUNT(*) FROM merchants", {}));
+  return rows[0].integer(0);
+}
+
+Status Store::set_merchant_webhook(const std::string& merchant_id, const std::string& url) {
+  ISSUERD_TRY(execute("UPDATE merchants SET webhook_url = ? WHERE merchant_id = ?", {url, merchant_id}));
+  return Status::success();
+}
+
+// ---- ledger ----
+
+Result<std::optional<Account>> Store::find_account(AccountKind kind, const std::string& owner_id,
+                                                   const std::string& currency) {
+  ISSUERD_ASSIGN(auto rows, query(std::string("SELECT ") + account_columns +
+                                      " FROM accounts WHERE kind = ? AND owner_id = ? AND currency = ?",
+                                  {domain::account_kind_name(kind), owner_id, currency}));
+  if (rows.empty()) return std::optional<Account>();
+  return std::optional<Account>(account_from(rows[0]));
+}
+
+Result<Account> Store::find_or_create_account(AccountKind kind, const std::string& owner_id,
+                                              const std::string& currency, std::int64_t now_ms) {
+  ISSUERD_ASSIGN(auto existing, find_account(kind, owner_id, currency));
+  if (existing) return std::move(*existing);
+  Account account{next_id(), kind, owner_id, currency, 0, 0, domain::kind_may_go_negative(kind)};
+  ISSUERD_TRY(execute("INSERT INTO accounts (account_id, kind, owner_id, currency, balance_minor, held_minor, "
+                      "may_go_negative, created_at_ms) VALUES (?, ?, ?, ?, 0, 0, ?, ?)",
+                      {account.account_id, domain::account_kind_name(kind), owner_id, currency,
+                       std::int64_t{account.may_go_negative ? 1 : 0}, now_ms}));
+  return account;
+}
+
+Result<std::vector<Account>> Store::accounts_of_owner(AccountKind kind, const std::string& owner_id) {
+  ISSUERD_ASSIGN(auto rows, query(std::string("SELECT ") + account_columns +
+                                      " FROM accounts WHERE kind = ? AND owner_id = ? ORDER BY currency",
+                                  {domain::account_kind_name(kind), owner_id}));
+  std::vector<Account> accounts;
+  for (const Row& row : rows) accounts.push_back(account_from(row));
+  return accounts;
+}
+
+Status Store::save_account(const Account& account) {
+  ISSUERD_ASSIGN(std::int64_t changed,
+                 execute("UPDATE accounts SET balance_minor = ?, held_minor = ? WHERE account_id = ?",
+                         {account.balance_minor, account.held_minor, account.account_id}));
+  ISSUERD_ASSERT(changed == 1);
+  return Status::success();
+}
+
+Status Store::insert_transfer(const Transfer& t) {
+  ISSUERD_TRY(execute("INSERT INTO transfers (transfer_id, debit_account_id, credit_account_id, amount_minor, "
+                      "currency, kind, status, reference, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      {t.transfer_id, t.debit_account_id, t.credit_account_id, t.amount_minor, t.currency, t.kind,
+                       domain::transfer_status_name(t.status), t.reference, t.created_at_ms}));
+  return Status::success();
+}
+
+Status Store::set_transfer_status(const std::string& transfer_id, domain::TransferStatus status) {
+  ISSUERD_ASSIGN(std::int64_t changed, execute("UPDATE transfers SET status = ? WHERE transfer_id = ?",
+                                               {domain::transfer_status_name(status), transfer_id}));
+  ISSUERD_ASSERT(changed == 1);
+  return Status::success();
+}
+
+Result<std::optional<Transfer>> Store::find_transfer(const std::string& transfer_id) {
+  ISSUERD_ASSIGN(auto rows, query("SELECT transfer_id, debit_account_id, credit_account_id, amount_minor, currency, "
+                                  "kind, status, reference, created_at_ms FROM transfers WHERE transfer_id = ?",
+                                  {transfer_id}));
+  if (rows.empty()) return std::optional<Transfer>();
+  const Row& row = rows[0];
+  auto status = parse_transfer_status(row.text(6));
+  ISSUERD_ASSERT(status.has_value());
+  return std::optional<Transfer>(Transfer{row.text(0), row.text(1), row.text(2), row.integer(3), row.text(4),
+                                          row.text(5), *status, row.text(7), row.integer(8)});
+}
+
+Result<std::vector<CurrencyTotal>> Store::balance_totals_by_currency() {
+  ISSUERD_ASSIGN(auto rows, query("SELECT currency, SUM(balance_minor) FROM accounts GROUP BY currency ORDER BY currency", {}));
+  std::vector<CurrencyTotal> totals;
+  for (const Row& row : rows) totals.push_back({row.text(0), row.integer(1)});
+  return totals;
+}
+
+Result<std::int64_t> Store::count_forbidden_negative_accounts() {
+  ISSUERD_ASSIGN(auto rows, query("SELECT COUNT(*) FROM accounts WHERE held_minor < 0 OR "
+                                  "(may_go_negative = 0 AND balance_minor - held_minor < 0)", {}));
+  return rows[0].integer(0);
+}
+
+Result<std::int64_t> Store::count_accounts_disagreeing_with_transfers() {
+  // Recomputes every balance from the posted transfers and every hold from the pending ones.
+  ISSUERD_ASSIGN(auto rows, query(
+      "SELECT COUNT(*) FROM accounts a WHERE a.balance_minor <> "
+      "  COALESCE((SELECT SUM(t.amount_minor) FROM transfers t WHERE t.credit_account_id = a.account_id "
+      "            AND t.status = 'posted'), 0) - "
+      "  COALESCE((SELECT SUM(t.amount_minor) FROM transfers t WHERE t.debit_account_id = a.account_id "
+      "            AND t.status = 'posted'), 0) "
+      "OR a.held_minor <> COALESCE((SELECT SUM(t.amount_minor) FROM transfers t "
+      "            WHERE t.debit_account_id = a.account_id AND t.status = 'pending'), 0)",
+      {}));
+  return rows[0].integer(0);
+}
+
+// ---- card products ----
+
+Status Store::insert_card_product(const CardProductRecord& p) {
+  ISSUERD_TRY(execute("INSERT INTO card_products (card_product_id, name, bin, network, currency, card_level, form, "
+                      "over_limit_fee_rate_daily, expiry_years, restricted, created_at_ms) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      {p.card_product_id, p.name, p.bin, p.network, p.currency, p.card_level, p.form,
+                       p.over_limit_fee_rate_daily, p.expiry_years, std::int64_t{p.merchant_ids.empty() ? 0 : 1},
+                       p.created_at_ms}));
+  for (const std::string& merchant_id : p.merchant_ids) {
+    ISSUERD_TRY(execute("INSERT INTO card_product_merchants (card_product_id, merchant_id) VALUES (?, ?)",
+                        {p.card_product_id, merchant_id}));
+  }
+  return Status::success();
+}
+
+namespace {
+constexpr const char* product_columns =
+    "card_product_id, name, bin, network, currency, card_level, form, over_limit_fee_rate_daily, expiry_years, "
+    "created_at_ms";
+
+CardProductRecord product_from(const Row& row) {
+  CardProductRecord p;
+  p.card_product_id = row.text(0);
+  p.name = row.text(1);
+  p.bin = row.text(2);
+  p.network = row.text(3);
+  p.currency = row.text(4);
+  p.card_level = row.text(5);
+  p.form = row.text(6);
+  p.over_limit_fee_rate_daily = row.text(7);
+  p.expiry_years = row.integer(8);
+  p.created_at_ms = row.integer(9);
+  return p;
+}
+}  // namespace
+
+Result<std::vector<CardProductRecord>> Store::list_card_products() {
+  ISSUERD_ASSIGN(auto rows, query(std::string("SELECT ") + product_columns +
+                                      " FROM card_products ORDER BY created_at_ms, card_product_id", {}));
+  ISSUERD_ASSIGN(auto links, query("SELECT card_product_id, merchant_id FROM card_product_merchants "
+                                   "ORDER BY card_product_id, merchant_id", {}));
+  std::vector<CardProductRecord> products;
+  for (const Row& row : rows) {
+    products.push_back(product_from(row));
+    for (const Row& link : links) {
+      if (link.text(0) == products.back().card_product_id) products.back().merchant_ids.push_back(link.text(1));
+    }
+  }
+  return products;
+}
+
+Result<std::optional<CardProductRecord>> Store::find_card_product(const std::string& card_product_id) {
+  ISSUERD_ASSIGN(auto rows, query(std::string("SELECT ") + product_columns +
+                                      " FROM card_products WHERE card_product_id = ?", {card_product_id}));
+  if (rows.empty()) return std::optional<CardProductRecord>();
+  CardProductRecord product = product_from(rows[0]);
+  ISSUERD_ASSIGN(auto links, query("SELECT merchant_id FROM card_product_merchants WHERE card_product_id = ? "
+                                   "ORDER BY merchant_id", {card_product_id}));
+  for (const Row& link : links) product.merchant_ids.push_back(link.text(0));
+  return std::optional<CardProductRecord>(std::move(product));
+}
+
+// ---- idempotency and nonces ----
+
+Result<std::optional<StoredResponse>> Store::find_idempotent_response(const std::string& scope,
+                                                                      const std::string& route,
+                                                                      const std::string& key) {
+  ISSUERD_ASSIGN(auto rows, query("SELECT request_hash, http_status, content_type, response_body FROM "
+                                  "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key = ?",
+                                  {scope, route, key}));
+  if (rows.empty()) return std::optional<StoredResponse>();
+  const Row& row = rows[0];
+  return std::optional<StoredResponse>(
+      StoredResponse{row.text(0), static_cast<int>(row.integer(1)), row.text(2), row.text(3)});
+}
+
+Status Store::insert_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
+                                         const StoredResponse& r, std::int64_t now_ms) {
+  ISSUERD_TRY(execute("INSERT INTO idempotency_keys (scope, route, idempotency_key, request_hash, http_status, "
+                      "content_type, response_body, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      {scope, route, key, r.request_hash, std::int64_t{r.http_status}, r.content_type, r.body,
+                       now_ms}));
+  return Status::success();
+}
+
+Result<bool> Store::claim_nonce(const std::string& merchant_id, const std::string& nonce, std::int64_t expires_at_ms,
+                                std::int64_t now_ms) {
+  // An expired claim may be taken again; the window check on timestamps refuses old requests anyway.
+  ISSUERD_TRY(execute("DELETE FROM used_nonces WHERE merchant_id = ? AND nonce = ? AND expires_at_ms < ?",
+                      {merchant_id, nonce, now_ms}));
+  ISSUERD_ASSIGN(std::int64_t inserted,
+                 execute("INSERT INTO used_nonces (merchant_id, nonce, expires_at_ms) VALUES (?, ?, ?) "
+                         "ON CONFLICT DO NOTHING",
+                         {merchant_id, nonce, expires_at_ms}));
+  return inserted == 1;
+}
+
+}  // namespace issuerd::storage

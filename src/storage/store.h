@@ -1,0 +1,109 @@
+// The typed store: every table's reads and writes, written once in SQL that SQLite and
+// PostgreSQL both accept, over one Connection. It does no business checks: domain/ and
+// engine/ decide, the Store persists. A Store is used by one thread at a time, like its
+// Connection.
+//
+// Lookups return Result<std::optional<T>>: nullopt on a miss, an Error only when the
+// database failed. Writers return Status.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/ledger.h"
+#include "storage/connection.h"
+
+namespace issuerd::storage {
+
+struct MerchantRecord {
+  std::string merchant_id;
+  std::string name;
+  std::string api_key_hash;
+  std::optional<std::string> public_key;  // Base64 DER
+  std::optional<std::string> webhook_url;
+  std::string status;                     // "active"
+  std::int64_t created_at_ms = 0;
+};
+
+struct CardProductRecord {
+  std::string card_product_id;
+  std::string name;
+  std::string bin;
+  std::string network;     // visa | mastercard
+  std::string currency;
+  std::string card_level;
+  std::string form;        // virtual | physical
+  std::string over_limit_fee_rate_daily;  // decimal text
+  std::int64_t expiry_years = 3;
+  std::vector<std::string> merchant_ids;  // empty: open to every merchant
+  std::int64_t created_at_ms = 0;
+};
+
+struct StoredResponse {
+  std::string request_hash;
+  int http_status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+struct CurrencyTotal {
+  std::string currency;
+  std::int64_t balance_sum_minor = 0;
+};
+
+class Store {
+ public:
+  explicit Store(Connection& connection) : db_(connection) {}
+  Connection& connection() { return db_; }
+
+  // Merchants
+  Status insert_merchant(const MerchantRecord& merchant);
+  Result<std::optional<MerchantRecord>> find_merchant(const std::string& merchant_id);
+  Result<std::optional<MerchantRecord>> find_merchant_by_api_key_hash(const std::string& api_key_hash);
+  Result<std::vector<MerchantRecord>> list_merchants(std::int64_t offset, std::int64_t limit);
+  Result<std::int64_t> count_merchants();
+  Status set_merchant_webhook(const std::string& merchant_id, const std::string& url);
+
+  // Ledger accounts: find one, or create it with zero balances.
+  Result<std::optional<domain::Account>> find_account(domain::AccountKind kind, const std::string& owner_id,
+                                                      const std::string& currency);
+  Result<domain::Account> find_or_create_account(domain::AccountKind kind, const std::string& owner_id,
+                                                 const std::string& currency, std::int64_t now_ms);
+  Result<std::vector<domain::Account>> accounts_of_owner(domain::AccountKind kind, const std::string& owner_id);
+  // Writes balance_minor and held_minor of an existing account.
+  Status save_account(const domain::Account& account);
+  Status insert_transfer(const domain::Transfer& transfer);
+  Status set_transfer_status(const std::string& transfer_id, domain::TransferStatus status);
+  Result<std::optional<domain::Transfer>> find_transfer(const std::string& transfer_id);
+
+  // Ledger invariants, for tests and the operator: balances summed per currency (each must
+  // be zero); accounts that may not go negative but are; and accounts whose stored balance
+  // differs from the sum of their posted transfers.
+  Result<std::vector<CurrencyTotal>> balance_totals_by_currency();
+  Result<std::int64_t> count_forbidden_negative_accounts();
+  Result<std::int64_t> count_accounts_disagreeing_with_transfers();
+
+  // Card products
+  Status insert_card_product(const CardProductRecord& product);
+  Result<std::vector<CardProductRecord>> list_card_products();
+  Result<std::optional<CardProductRecord>> find_card_product(const std::string& card_product_id);
+
+  // Idempotency
+  Result<std::optional<StoredResponse>> find_idempotent_response(const std::string& scope, const std::string& route,
+                                                                 const std::string& key);
+  Status insert_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
+                                    const StoredResponse& response, std::int64_t now_ms);
+
+  // Nonces: false when (merchant, nonce) was already used and has not expired.
+  Result<bool> claim_nonce(const std::string& merchant_id, const std::string& nonce, std::int64_t expires_at_ms,
+                           std::int64_t now_ms);
+
+ private:
+  Result<std::vector<Row>> query(std::string_view sql, std::initializer_list<SqlValue> params);
+  Result<std::int64_t> execute(std::string_view sql, std::initializer_list<SqlValue> params);
+  Connection& db_;
+};
+
+}  // namespace issuerd::storage

@@ -1,0 +1,459 @@
+// The Connection contract, run identically on SQLite and (when configured) PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/test_database.h"
+#include "storage/connection.h"
+#include "storage/postgres/postgres_connection.h"
+
+namespace issuerd::storage {
+namespace {
+
+using testing::TestDatabase;
+
+class ConnectionTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<TestDatabase>(GetParam());
+    conn_ = db_->connect();
+    ASSERT_EQ(conn_->dialect(), GetParam());
+    Status created = conn_->execute_script(
+        "CREATE TABLE items ("
+        "  id BIGINT PRIMARY KEY,"
+        "  name TEXT UNIQUE,"
+        "  amount BIGINT,"
+        "  note TEXT"
+        ");");
+    ASSERT_TRUE(created.ok()) << created.error().message;
+  }
+
+  std::vector<Row> query(const std::string& sql, std::vector<SqlValue> params = {}) {
+    auto rows = conn_->query(sql, params);
+    EXPECT_TRUE(rows.ok()) << sql << ": " << rows.error().message;
+    if (!rows.ok()) return {};
+    return std::move(rows).value();
+  }
+
+  std::int64_t execute(const std::string& sql, std::vector<SqlValue> params = {}) {
+    auto affected = conn_->execute(sql, params);
+    EXPECT_TRUE(affected.ok()) << sql << ": " << affected.error().message;
+    return affected.ok() ? *affected : -1;
+  }
+
+  std::int64_t count_items(Connection& connection) {
+    auto rows = connection.query("SELECT COUNT(*) FROM items", {});
+    EXPECT_TRUE(rows.ok());
+    if (!rows.ok() || rows->size() != 1) return -1;
+    return (*rows)[0].integer(0);
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Connection> conn_;
+};
+
+TEST_P(ConnectionTest, InsertAndSelectTypedValues) {
+  const std::int64_t min = std::numeric_limits<std::int64_t>::min();
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  const std::string tricky = "O'Brien \"quoted\" -- not a comment ? /* nor this */ 日本語 ✓ 🎉";
+  EXPECT_EQ(execute("INSERT INTO items (id, name, amount, note) VALUES (?, ?, ?, ?)",
+                    {std::int64_t{1}, std::string("min"), min, tricky}),
+            1);
+  EXPECT_EQ(execute("INSERT INTO items (id, name, amount, note) VALUES (?, ?, ?, ?)",
+                    {std::int64_t{2}, std::string("max"), max, nullptr}),
+            1);
+  EXPECT_EQ(execute("INSERT INTO items (id, name, amount, note) VALUES (?, ?, ?, ?)",
+                    {std::int64_t{3}, std::string(""), std::int64_t{0}, std::string("")}),
+            1);
+
+  auto rows = query("SELECT id, name, amount, note FROM items ORDER BY id");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].size(), 4u);
+  EXPECT_EQ(rows[0].integer(0), 1);
+  EXPECT_EQ(rows[0].text(1), "min");
+  EXPECT_EQ(rows[0].integer(2), min);
+  EXPECT_EQ(rows[0].text(3), tricky);
+  EXPECT_EQ(rows[0].optional_text(3), tricky);
+
+  EXPECT_EQ(rows[1].integer(2), max);
+  EXPECT_EQ(rows[1].text(2), std::to_string(max));  // integers format as text
+  EXPECT_TRUE(rows[1].is_null(3));
+  EXPECT_EQ(rows[1].optional_text(3), std::nullopt);
+  EXPECT_EQ(rows[1].optional_integer(2), max);
+
+  EXPECT_EQ(rows[2].text(1), "");
+  EXPECT_EQ(rows[2].text(3), "");
+  EXPECT_FALSE(rows[2].is_null(3));  // the empty string is not NULL
+
+  // Parameters in WHERE, and a NULL comparison result.
+  auto found = query("SELECT name FROM items WHERE amount = ? AND id > ?", {min, std::int64_t{0}});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].text(0), "min");
+  auto nulls = query("SELECT id, note FROM items WHERE note IS NULL");
+  ASSERT_EQ(nulls.size(), 1u);
+  EXPECT_EQ(nulls[0].integer(0), 2);
+  EXPECT_EQ(nulls[0].optional_integer(1), std::nullopt);
+
+  // Integer-valued expressions read back as integers on both engines.
+  auto counted = query("SELECT COUNT(*), MAX(id) FROM items");
+  ASSERT_EQ(counted.size(), 1u);
+  EXPECT_EQ(counted[0].integer(0), 3);
+  EXPECT_EQ(counted[0].integer(1), 3);
+}
+
+TEST_P(ConnectionTest, QuestionMarkInsideLiteralIsNotAPlaceholder) {
+  EXPECT_EQ(execute("INSERT INTO items (id, name, note) VALUES (?, 'what?', 'it''s ? here')",
+                    {std::int64_t{7}}),
+            1);
+  auto rows = query(
+      "SELECT name, note, ? FROM items -- a comment? yes\n"
+      "WHERE id = ? AND name <> 'x?y'",
+      {std::string("third"), std::int64_t{7}});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].text(0), "what?");
+  EXPECT_EQ(rows[0].text(1), "it's ? here");
+  EXPECT_EQ(rows[0].text(2), "third");
+
+  // A quoted identifier holding a '?'.
+  ASSERT_TRUE(conn_->execute_script("CREATE TABLE \"odd?name\" (v BIGINT)").ok());
+  EXPECT_EQ(execute("INSERT INTO \"odd?name\" (v) VALUES (?)", {std::int64_t{5}}), 1);
+  auto odd = query("SELECT v FROM \"odd?name\" WHERE v = ?", {std::int64_t{5}});
+  ASSERT_EQ(odd.size(), 1u);
+  EXPECT_EQ(odd[0].integer(0), 5);
+}
+
+TEST_P(ConnectionTest, Returning) {
+  auto rows = query("INSERT INTO items (id, name, amount) VALUES (?, ?, ?) RETURNING id, amount",
+                    {std::int64_t{10}, std::string("ten"), std::int64_t{-42}});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].integer(0), 10);
+  EXPECT_EQ(rows[0].integer(1), -42);
+
+  auto updated = query("UPDATE items SET amount = amount + ? WHERE id = ? RETURNING amount",
+                       {std::int64_t{50}, std::int64_t{10}});
+  ASSERT_EQ(updated.size(), 1u);
+  EXPECT_EQ(updated[0].integer(0), 8);
+
+  auto none = query("UPDATE items SET amount = 0 WHERE id = ? RETURNING id", {std::int64_t{999}});
+  EXPECT_TRUE(none.empty());
+}
+
+TEST_P(ConnectionTest, UniqueViolationIsConflict) {
+  const std::string secret = "4111111111111111";
+  EXPECT_EQ(execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, secret}), 1);
+
+  std::vector<SqlValue> same_name{std::int64_t{2}, secret};
+  auto duplicate = conn_->execute("INSERT INTO items (id, name) VALUES (?, ?)", same_name);
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(duplicate.error().reason, "unique_violation");
+  EXPECT_EQ(duplicate.error().message.find(secret), std::string::npos) << duplicate.error().message;
+
+  std::vector<SqlValue> same_key{std::int64_t{1}, std::string("other")};
+  auto duplicate_key = conn_->query("INSERT INTO items (id, name) VALUES (?, ?) RETURNING id", same_key);
+  ASSERT_FALSE(duplicate_key.ok());
+  EXPECT_EQ(duplicate_key.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(duplicate_key.error().reason, "unique_violation");
+
+  // The connection is still usable afterwards.
+  EXPECT_EQ(count_items(*conn_), 1);
+}
+
+TEST_P(ConnectionTest, OnConflictDoNothing) {
+  const std::string sql = "INSERT INTO items (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING";
+  EXPECT_EQ(execute(sql, {std::int64_t{1}, std::string("a")}), 1);
+  EXPECT_EQ(execute(sql, {std::int64_t{1}, std::string("b")}), 0);
+  EXPECT_EQ(execute(sql, {std::int64_t{2}, std::string("a")}), 0);
+
+  auto returned = query("INSERT INTO items (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
+                        {std::int64_t{1}, std::string("c")});
+  EXPECT_TRUE(returned.empty());
+  EXPECT_EQ(count_items(*conn_), 1);
+}
+
+TEST_P(ConnectionTest, CommitIsVisibleToAnotherConnection) {
+  auto other = db_->connect();
+  ASSERT_TRUE(conn_->begin().ok());
+  EXPECT_EQ(execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, std::string("a")}), 1);
+  EXPECT_EQ(execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{2}, std::string("b")}), 1);
+  // Not yet committed: the other connection reads the old snapshot.
+  EXPECT_EQ(count_items(*other), 0);
+  Status committed = conn_->commit();
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(count_items(*other), 2);
+}
+
+TEST_P(ConnectionTest, RollbackIsInvisible) {
+  auto other = db_->connect();
+  ASSERT_TRUE(conn_->begin().ok());
+  EXPECT_EQ(execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, std::string("a")}), 1);
+  EXPECT_EQ(count_items(*conn_), 1);
+  ASSERT_TRUE(conn_->rollback().ok());
+  EXPECT_EQ(count_items(*conn_), 0);
+  EXPECT_EQ(count_items(*other), 0);
+  // A rollback with no transaction open is harmless.
+  EXPECT_TRUE(conn_->rollback().ok());
+}
+
+TEST_P(ConnectionTest, SavepointRollbackUndoesOnlyTheInnerPart) {
+  auto other = db_->connect();
+  ASSERT_TRUE(conn_->begin().ok());
+  EXPECT_EQ(execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, std::string("outer")}), 1);
+
+  ASSERT_TRUE(conn_->savepoint("cmd_1").ok());
+  EXPECT_EQ(execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{2}, std::string("inner")}), 1);
+  // A failing statement inside the savepoint (one command of a batch failing alone).
+  std::vector<SqlValue> duplicate{std::int64_t{1}, std::string("dup")};
+  auto failed = conn_->execute("INSERT INTO items (id, name) VALUES (?, ?)", duplicate);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::conflict);
+  ASSERT_TRUE(conn_->rollback_to_savepoint("cmd_1").ok());
+  ASSERT_TRUE(conn_->release_savepoint("cmd_1").ok());
+
+  ASSERT_TRUE(conn_->savepoint("cmd_2").ok());
+  EXPECT_EQ(execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{3}, std::string("kept")}), 1);
+  ASSERT_TRUE(conn_->release_savepoint("cmd_2").ok());
+
+  Status committed = conn_->commit();
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  auto rows = other->query("SELECT id FROM items ORDER BY id", {});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].integer(0), 1);
+  EXPECT_EQ((*rows)[1].integer(0), 3);
+}
+
+TEST_P(ConnectionTest, BadSavepointNameIsRefused) {
+  ASSERT_TRUE(conn_->begin().ok());
+  EXPECT_FALSE(conn_->savepoint("x; DROP TABLE items").ok());
+  EXPECT_FALSE(conn_->savepoint("").ok());
+  EXPECT_TRUE(conn_->rollback().ok());
+  EXPECT_EQ(count_items(*conn_), 0);
+}
+
+TEST_P(ConnectionTest, StatementCacheReuse) {
+  const std::string insert = "INSERT INTO items (id, name, amount) VALUES (?, ?, ?)";
+  const std::string select = "SELECT amount, name FROM items WHERE id = ?";
+  for (std::int64_t i = 0; i < 200; ++i) {
+    ASSERT_EQ(execute(insert, {i, "item-" + std::to_string(i), i * 3}), 1);
+    auto rows = query(select, {i});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].integer(0), i * 3);
+    EXPECT_EQ(rows[0].text(1), "item-" + std::to_string(i));
+  }
+  // A cached statement with NULL after non-NULL bindings (bindings are cleared).
+  ASSERT_EQ(execute(insert, {std::int64_t{1000}, nullptr, nullptr}), 1);
+  auto rows = query(select, {std::int64_t{1000}});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].is_null(0));
+  EXPECT_TRUE(rows[0].is_null(1));
+  EXPECT_EQ(count_items(*conn_), 201);
+}
+
+TEST_P(ConnectionTest, ExecuteReturnsRowsAffected) {
+  for (std::int64_t i = 1; i <= 5; ++i) {
+    ASSERT_EQ(execute("INSERT INTO items (id, amount) VALUES (?, ?)", {i, i % 2}), 1);
+  }
+  EXPECT_EQ(execute("UPDATE items SET amount = ? WHERE amount = ?", {std::int64_t{7}, std::int64_t{1}}), 3);
+  EXPECT_EQ(execute("UPDATE items SET amount = 0 WHERE id = ?", {std::int64_t{99}}), 0);
+  EXPECT_EQ(execute("DELETE FROM items WHERE amount = ?", {std::int64_t{7}}), 3);
+  // A statement that changes no rows does not report a stale count.
+  EXPECT_EQ(execute("CREATE TABLE other (v BIGINT)"), 0);
+  EXPECT_EQ(execute("DELETE FROM items"), 2);
+}
+
+TEST_P(ConnectionTest, SyntaxErrorIsInternalWithoutParameterValues) {
+  const std::string secret = "super-secret-value-123";
+  std::vector<SqlValue> params{secret, std::int64_t{4242424242}};
+  auto bad = conn_->query("SELEC name FROM items WHERE name = ? AND id = ?", params);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::internal);
+  EXPECT_FALSE(bad.error().message.empty());
+  EXPECT_EQ(bad.error().message.find(secret), std::string::npos) << bad.error().message;
+  EXPECT_EQ(bad.error().message.find("4242424242"), std::string::npos) << bad.error().message;
+
+  // A type error the engine might echo: the value is not in the message either.
+  std::vector<SqlValue> wrong_type{secret};
+  auto typed = conn_->execute("INSERT INTO nonexistent_table (v) VALUES (?)", wrong_type);
+  ASSERT_FALSE(typed.ok());
+  EXPECT_EQ(typed.error().kind, ErrorKind::internal);
+  EXPECT_EQ(typed.error().message.find(secret), std::string::npos) << typed.error().message;
+
+  // The failed statements were not cached; the connection still works.
+  EXPECT_EQ(count_items(*conn_), 0);
+}
+
+TEST_P(ConnectionTest, InvalidInputValueIsNotEchoed) {
+  // SQLite stores any text in a BIGINT column unless the table is STRICT.
+  const bool sqlite = GetParam() == Dialect::sqlite;
+  ASSERT_TRUE(conn_->execute_script(sqlite ? "CREATE TABLE typed (v INTEGER) STRICT"
+                                           : "CREATE TABLE typed (v BIGINT)")
+                  .ok());
+  const std::string secret = "not-a-number-secret";
+  std::vector<SqlValue> params{secret};
+  auto bad = conn_->execute("INSERT INTO typed (v) VALUES (?)", params);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::internal);
+  EXPECT_EQ(bad.error().message.find(secret), std::string::npos) << bad.error().message;
+}
+
+TEST_P(ConnectionTest, WrongParameterCountIsAnError) {
+  std::vector<SqlValue> one{std::int64_t{1}};
+  auto bad = conn_->query("SELECT id FROM items WHERE id = ? AND amount = ?", one);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::internal);
+}
+
+TEST_P(ConnectionTest, ExecuteScriptRunsSeveralStatements) {
+  Status script = conn_->execute_script(
+      "CREATE TABLE a (v BIGINT);\n"
+      "-- a comment; with a semicolon\n"
+      "INSERT INTO a (v) VALUES (1);\n"
+      "INSERT INTO a (v) VALUES (2);\n");
+  ASSERT_TRUE(script.ok()) << script.error().message;
+  auto rows = query("SELECT SUM(v) FROM a");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].integer(0), 3);  // NUMERIC text on PostgreSQL, converted by Row
+
+  Status broken = conn_->execute_script("CREATE TABLE b (v BIGINT); SELEC 1;");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().kind, ErrorKind::internal);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ConnectionTest, ::testing::ValuesIn(testing::dialects_under_test()),
+                         [](const ::testing::TestParamInfo<Dialect>& info) {
+                           return testing::dialect_name(info.param);
+                         });
+
+// Engine-independent pieces.
+
+TEST(RowTest, Accessors) {
+  Row row({SqlValue(std::int64_t{-5}), SqlValue(std::string("123")), SqlValue(nullptr),
+           SqlValue(std::string("abc"))});
+  EXPECT_EQ(row.size(), 4u);
+  EXPECT_EQ(row.integer(0), -5);
+  EXPECT_EQ(row.text(0), "-5");
+  EXPECT_EQ(row.integer(1), 123);  // PostgreSQL text
+  EXPECT_TRUE(row.is_null(2));
+  EXPECT_EQ(row.optional_integer(2), std::nullopt);
+  EXPECT_EQ(row.optional_text(2), std::nullopt);
+  EXPECT_EQ(row.text(3), "abc");
+  Row extremes({SqlValue(std::string("-9223372036854775808")), SqlValue(std::string("9223372036854775807"))});
+  EXPECT_EQ(extremes.integer(0), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(extremes.integer(1), std::numeric_limits<std::int64_t>::max());
+}
+
+TEST(RowDeathTest, MisuseIsAsserted) {
+  Row row({SqlValue(nullptr), SqlValue(std::string("abc"))});
+  EXPECT_DEATH((void)row.integer(0), "invariant broken");
+  EXPECT_DEATH((void)row.text(0), "invariant broken");
+  EXPECT_DEATH((void)row.integer(1), "non-integer");
+  EXPECT_DEATH((void)row.at(2), "invariant broken");
+}
+
+TEST(DatabaseUrlTest, Parses) {
+  auto sqlite = parse_database_url("sqlite:/var/lib/issuerd/issuerd.db");
+  ASSERT_TRUE(sqlite.ok());
+  EXPECT_EQ(sqlite->dialect, Dialect::sqlite);
+  EXPECT_EQ(sqlite->location, "/var/lib/issuerd/issuerd.db");
+
+  auto relative = parse_database_url("sqlite:var/issuerd.db");
+  ASSERT_TRUE(relative.ok());
+  EXPECT_EQ(relative->location, "var/issuerd.db");
+
+  auto triple = parse_database_url("sqlite:///tmp/x.db");
+  ASSERT_TRUE(triple.ok());
+  EXPECT_EQ(triple->location, "/tmp/x.db");
+
+  auto pg = parse_database_url("postgresql://user:pw@host:5432/db?sslmode=disable");
+  ASSERT_TRUE(pg.ok());
+  EXPECT_EQ(pg->dialect, Dialect::postgres);
+  EXPECT_EQ(pg->location, "postgresql://user:pw@host:5432/db?sslmode=disable");
+
+  auto short_scheme = parse_database_url("postgres:///postgres?host=/tmp/x");
+  ASSERT_TRUE(short_scheme.ok());
+  EXPECT_EQ(short_scheme->dialect, Dialect::postgres);
+
+  for (const char* bad : {"", "sqlite:", "mysql://x/y", "/tmp/file.db", "postgresql:/x"}) {
+    auto parsed = parse_database_url(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().kind, ErrorKind::invalid_argument);
+  }
+  auto secret = parse_database_url("mysql://user:hunter2@host/db");
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().message.find("hunter2"), std::string::npos);
+}
+
+TEST(SqliteOpenTest, CreatesMissingFolder) {
+  TestDatabase db(Dialect::sqlite);
+  const std::string path = db.directory() + "/nested/deeper/issuerd.db";
+  auto url = parse_database_url("sqlite:" + path);
+  ASSERT_TRUE(url.ok());
+  auto connection = open_connection(*url);
+  ASSERT_TRUE(connection.ok()) << connection.error().message;
+  auto mode = (*connection)->query("PRAGMA journal_mode", {});
+  ASSERT_TRUE(mode.ok());
+  EXPECT_EQ((*mode)[0].text(0), "wal");
+  auto fk = (*connection)->query("PRAGMA foreign_keys", {});
+  ASSERT_TRUE(fk.ok());
+  EXPECT_EQ((*fk)[0].integer(0), 1);
+  auto sync = (*connection)->query("PRAGMA synchronous", {});
+  ASSERT_TRUE(sync.ok());
+  EXPECT_EQ((*sync)[0].integer(0), 2);  // FULL
+}
+
+TEST(SqliteOpenTest, BusyWriterIsUnavailable) {
+  TestDatabase db(Dialect::sqlite);
+  auto first = db.connect();
+  auto second = db.connect();
+  ASSERT_TRUE(first->execute_script("CREATE TABLE t (v BIGINT)").ok());
+  ASSERT_TRUE(first->begin().ok());
+  // Shorten the wait so the test stays quick; the error kind is what matters.
+  ASSERT_TRUE(second->execute_script("PRAGMA busy_timeout=50").ok());
+  Status blocked = second->begin();
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().kind, ErrorKind::unavailable);
+  ASSERT_TRUE(first->commit().ok());
+  EXPECT_TRUE(second->begin().ok());
+  EXPECT_TRUE(second->rollback().ok());
+}
+
+TEST(PostgresOpenTest, UnreachableServerIsUnavailable) {
+  auto url = parse_database_url("postgresql:///postgres?host=/nonexistent-issuerd-socket-dir&connect_timeout=2");
+  ASSERT_TRUE(url.ok());
+  auto connection = open_connection(*url);
+  ASSERT_FALSE(connection.ok());
+  EXPECT_EQ(connection.error().kind, ErrorKind::unavailable);
+}
+
+TEST(PostgresRewriteTest, Placeholders) {
+  using postgres_detail::rewrite_placeholders;
+  auto simple = rewrite_placeholders("SELECT ? , ?");
+  EXPECT_EQ(simple.sql, "SELECT $1 , $2");
+  EXPECT_EQ(simple.parameters, 2u);
+
+  auto quoted = rewrite_placeholders("SELECT 'a?''b?', \"c?\"\"d\", ? -- e?\n, ?");
+  EXPECT_EQ(quoted.sql, "SELECT 'a?''b?', \"c?\"\"d\", $1 -- e?\n, $2");
+  EXPECT_EQ(quoted.parameters, 2u);
+
+  auto escaped = rewrite_placeholders("SELECT E'x\\'?', ?, /* ? /* ? */ ? */ ?");
+  EXPECT_EQ(escaped.sql, "SELECT E'x\\'?', $1, /* ? /* ? */ ? */ $2");
+
+  auto dollar = rewrite_placeholders("SELECT $$ ? $$, $tag$ ?$ $tag$, ?");
+  EXPECT_EQ(dollar.sql, "SELECT $$ ? $$, $tag$ ?$ $tag$, $1");
+
+  auto none = rewrite_placeholders("SELECT 1");
+  EXPECT_EQ(none.sql, "SELECT 1");
+  EXPECT_EQ(none.parameters, 0u);
+
+  // A comment at the very end without a newline, and an unterminated literal.
+  EXPECT_EQ(rewrite_placeholders("SELECT ? -- end?").sql, "SELECT $1 -- end?");
+  EXPECT_EQ(rewrite_placeholders("SELECT '?").sql, "SELECT '?");
+}
+
+}  // namespace
+}  // namespace issuerd::storage
