@@ -1,6 +1,7 @@
 #include "crypto/musepay_signature.h"
 
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -59,6 +60,12 @@ void write_canonical_json(const json::value& v, std::string& out) {
       write_canonical_json(element, out);
     }
     out.push_back(']');
+  } else if (v.is_double()) {
+    // Shortest round-trip decimal ("1.5", not Boost's "1.5E0"): what a partner's JSON
+    // library writes for the same number. Exact amounts should travel as strings anyway.
+    char buffer[32];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v.get_double());
+    out.append(buffer, ec == std::errc() ? end : buffer);
   } else {
     out.append(json::serialize(v));
   }

@@ -31,7 +31,7 @@ TEST(MusepayCanonical, BlankValuesDroppedScalarsAsJsonText) {
     "ratio": 1.5, "name": "Zoë & co=1 \"q\"", "Upper": "U", "padded": " x "})");
   EXPECT_EQ(musepay_canonical_string(body),
             "Upper=U&amount=10.50&big=18446744073709551615&flag=true&name=Zoë & co=1 \"q\"&"
-            "neg=-3&off=false&padded= x &ratio=1.5E0&zero=0");
+            "neg=-3&off=false&padded= x &ratio=1.5&zero=0");
 }
 
 TEST(MusepayCanonical, NestedObjectsAndArraysSortedRecursively) {

@@ -1,0 +1,147 @@
+#include "storage/store.h"
+
+#include <gtest/gtest.h>
+
+#include "common/ids.h"
+#include "storage/migrations.h"
+#include "support/test_database.h"
+
+namespace issuerd::storage {
+namespace {
+
+using domain::AccountKind;
+
+class StoreTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<testing::TestDatabase>(GetParam());
+    connection_ = database_->connect();
+    auto version = migrate(*connection_);
+    ASSERT_TRUE(version.ok()) << version.error().message;
+    store_ = std::make_unique<Store>(*connection_);
+  }
+
+  MerchantRecord merchant(const std::string& name) {
+    return MerchantRecord{next_id(), name, "hash-" + name, std::nullopt, std::nullopt, "active", 1000};
+  }
+
+  std::unique_ptr<testing::TestDatabase> database_;
+  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreTest, MigrateIsIdempotentAndRefusesNewerDatabase) {
+  auto again = migrate(*connection_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, static_cast<int>(embedded_migrations().size()));
+  const SqlValue params[] = {std::int64_t{999}, std::string("from_the_future"), std::int64_t{0}};
+  ASSERT_TRUE(connection_->execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
+                                   params).ok());
+  auto refused = migrate(*connection_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().reason, "database_too_new");
+  EXPECT_NE(refused.error().message.find("999"), std::string::npos);
+}
+
+TEST_P(StoreTest, MerchantsRoundTrip) {
+  MerchantRecord a = merchant("a");
+  a.public_key = "MIIBIjAN";
+  ASSERT_TRUE(store_->insert_merchant(a).ok());
+  ASSERT_TRUE(store_->insert_merchant(merchant("b")).ok());
+  auto found = store_->find_merchant(a.merchant_id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->name, "a");
+  EXPECT_EQ((*found)->public_key, "MIIBIjAN");
+  EXPECT_FALSE((*found)->webhook_url.has_value());
+  EXPECT_EQ((*store_->find_merchant_by_api_key_hash("hash-b"))->name, "b");
+  EXPECT_FALSE(store_->find_merchant("nope")->has_value());
+  EXPECT_EQ(*store_->count_merchants(), 2);
+  EXPECT_EQ(store_->list_merchants(1, 10)->size(), 1u);
+  ASSERT_TRUE(store_->set_merchant_webhook(a.merchant_id, "https://example.test/hook").ok());
+  EXPECT_EQ((*store_->find_merchant(a.merchant_id))->webhook_url, "https://example.test/hook");
+  // The api key hash is unique.
+  MerchantRecord clash = merchant("a");
+  clash.merchant_id = next_id();
+  EXPECT_EQ(store_->insert_merchant(clash).error().kind, ErrorKind::conflict);
+}
+
+TEST_P(StoreTest, AccountsTransfersAndInvariants) {
+  auto world = store_->find_or_create_account(AccountKind::world, "", "USD", 1);
+  auto main = store_->find_or_create_account(AccountKind::merchant_main, "m1", "USD", 1);
+  ASSERT_TRUE(world.ok() && main.ok());
+  EXPECT_TRUE(world->may_go_negative);
+  EXPECT_FALSE(main->may_go_negative);
+  EXPECT_EQ(store_->find_or_create_account(AccountKind::world, "", "USD", 2)->account_id, world->account_id);
+
+  ASSERT_TRUE(domain::post(*world, *main, 700).ok());
+  ASSERT_TRUE(store_->save_account(*world).ok());
+  ASSERT_TRUE(store_->save_account(*main).ok());
+  domain::Transfer transfer{next_id(), world->account_id, main->account_id, 700, "USD", "deposit",
+                            domain::TransferStatus::posted, "m1", 5};
+  ASSERT_TRUE(store_->insert_transfer(transfer).ok());
+  auto totals = store_->balance_totals_by_currency();
+  ASSERT_TRUE(totals.ok());
+  ASSERT_EQ(totals->size(), 1u);
+  EXPECT_EQ((*totals)[0].balance_sum_minor, 0);
+  EXPECT_EQ(*store_->count_forbidden_negative_accounts(), 0);
+  EXPECT_EQ(*store_->count_accounts_disagreeing_with_transfers(), 0);
+
+  // A hold shows as a pending transfer and in held_minor; both checks see a mismatch if not.
+  ASSERT_TRUE(domain::hold(*main, 200).ok());
+  ASSERT_TRUE(store_->save_account(*main).ok());
+  EXPECT_EQ(*store_->count_accounts_disagreeing_with_transfers(), 1);
+  domain::Transfer pending{next_id(), main->account_id, world->account_id, 200, "USD", "authorization",
+                           domain::TransferStatus::pending, "auth1", 6};
+  ASSERT_TRUE(store_->insert_transfer(pending).ok());
+  EXPECT_EQ(*store_->count_accounts_disagreeing_with_transfers(), 0);
+  ASSERT_TRUE(store_->set_transfer_status(pending.transfer_id, domain::TransferStatus::voided).ok());
+  EXPECT_EQ((*store_->find_transfer(pending.transfer_id))->status, domain::TransferStatus::voided);
+
+  // Forbidden negatives are counted.
+  main->balance_minor = -1;
+  main->held_minor = 0;
+  ASSERT_TRUE(store_->save_account(*main).ok());
+  EXPECT_EQ(*store_->count_forbidden_negative_accounts(), 1);
+}
+
+TEST_P(StoreTest, CardProductsWithMerchantRestriction) {
+  MerchantRecord m = merchant("m");
+  ASSERT_TRUE(store_->insert_merchant(m).ok());
+  CardProductRecord open{next_id(), "Open", "424242", "visa", "USD", "1", "virtual", "0", 3, {}, 1};
+  CardProductRecord closed{next_id(), "Closed", "555555", "mastercard", "EUR", "2", "physical", "0.0005", 4,
+                           {m.merchant_id}, 2};
+  ASSERT_TRUE(store_->insert_card_product(open).ok());
+  ASSERT_TRUE(store_->insert_card_product(closed).ok());
+  auto products = store_->list_card_products();
+  ASSERT_TRUE(products.ok());
+  ASSERT_EQ(products->size(), 2u);
+  EXPECT_TRUE((*products)[0].merchant_ids.empty());
+  EXPECT_EQ((*products)[1].merchant_ids, std::vector<std::string>{m.merchant_id});
+  auto found = store_->find_card_product(closed.card_product_id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->over_limit_fee_rate_daily, "0.0005");
+  EXPECT_EQ((*found)->expiry_years, 4);
+}
+
+TEST_P(StoreTest, IdempotencyAndNonces) {
+  EXPECT_FALSE(store_->find_idempotent_response("m", "/r", "k")->has_value());
+  ASSERT_TRUE(store_->insert_idempotent_response("m", "/r", "k", {"h1", 201, "application/json", "{\"a\":1}"}, 1).ok());
+  auto stored = store_->find_idempotent_response("m", "/r", "k");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->body, "{\"a\":1}");
+  EXPECT_EQ((*stored)->http_status, 201);
+  EXPECT_FALSE(store_->find_idempotent_response("other", "/r", "k")->has_value());  // scoped per merchant
+  EXPECT_EQ(store_->insert_idempotent_response("m", "/r", "k", {"h2", 200, "x", "y"}, 2).error().kind,
+            ErrorKind::conflict);
+
+  EXPECT_TRUE(*store_->claim_nonce("m", "n1", 1000, 0));
+  EXPECT_FALSE(*store_->claim_nonce("m", "n1", 1000, 500));  // reused inside its window
+  EXPECT_TRUE(*store_->claim_nonce("other", "n1", 1000, 500));
+  EXPECT_TRUE(*store_->claim_nonce("m", "n1", 3000, 2000));  // the old claim expired
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, StoreTest, ::testing::ValuesIn(testing::dialects_under_test()),
+                         [](const auto& info) { return testing::dialect_name(info.param); });
+
+}  // namespace
+}  // namespace issuerd::storage

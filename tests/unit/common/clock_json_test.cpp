@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/json.h"
+
+#include <set>
+
+namespace issuerd {
+namespace {
+
+TEST(Rfc3339, ParsesAndFormats) {
+  EXPECT_EQ(*parse_rfc3339_ms("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(*parse_rfc3339_ms("2026-01-31T23:59:59Z"), 1769903999000);
+  EXPECT_EQ(*parse_rfc3339_ms("2026-01-31T23:59:59.250Z"), 1769903999250);
+  EXPECT_EQ(*parse_rfc3339_ms("2026-02-01T01:59:59+02:00"), 1769903999000);
+  EXPECT_EQ(*parse_rfc3339_ms("2024-02-29T00:00:00Z"), 1709164800000);  // leap day
+  EXPECT_EQ(format_rfc3339_ms(1769903999250), "2026-01-31T23:59:59.250Z");
+  for (const char* bad : {"", "2026-01-31", "2026-01-31 23:59:59Z", "2026-13-01T00:00:00Z", "2026-01-31T23:59:59",
+                          "2026-01-31T24:00:00Z", "yesterday"}) {
+    EXPECT_FALSE(parse_rfc3339_ms(bad).ok()) << bad;
+  }
+}
+
+TEST(Clock, TestClockIsFrozenWhereSet) {
+  Clock clock(true);
+  clock.set_ms(1769903999000);
+  EXPECT_EQ(clock.now_ms(), 1769903999000);
+  EXPECT_EQ(clock.now_ms(), 1769903999000);
+  Clock wall(false);
+  EXPECT_GT(wall.now_ms(), 1700000000000);
+}
+
+TEST(Ids, UniqueAndIncreasing) {
+  std::set<std::string> seen;
+  std::string previous;
+  for (int i = 0; i < 20000; ++i) {
+    std::string id = next_id();
+    EXPECT_TRUE(seen.insert(id).second);
+    if (!previous.empty()) {
+      EXPECT_GT(std::stoll(id), std::stoll(previous));
+    }
+    previous = id;
+  }
+}
+
+TEST(Json, ParseObjectErrors) {
+  EXPECT_EQ(json::parse_object("{").error().reason, "invalid_json");
+  EXPECT_EQ(json::parse_object("[1]").error().reason, "body_not_object");
+  EXPECT_EQ(json::parse_object("").error().reason, "invalid_json");
+  std::string deep(100, '[');
+  EXPECT_EQ(json::parse_object("{\"a\":" + deep).error().reason, "invalid_json");
+  EXPECT_TRUE(json::parse_object("{\"a\":1}").ok());
+}
+
+TEST(Json, TypedFieldsNameTheField) {
+  auto body = *json::parse_object(R"({"s":"x","n":5,"ns":"17","b":true,"f":1.5,"null":null})");
+  EXPECT_EQ(*json::required_string(body, "s"), "x");
+  EXPECT_EQ(json::required_string(body, "n").error().reason, "wrong_type");
+  EXPECT_EQ(json::required_string(body, "n").error().field, "n");
+  EXPECT_EQ(json::required_string(body, "missing").error().reason, "missing_field");
+  EXPECT_EQ(json::required_string(body, "null").error().reason, "missing_field");
+  EXPECT_EQ(*json::required_integer(body, "n"), 5);
+  EXPECT_EQ(*json::required_integer(body, "ns"), 17);
+  EXPECT_EQ(json::required_integer(body, "s").error().reason, "wrong_type");
+  EXPECT_EQ(json::required_integer(body, "f").error().reason, "wrong_type");
+  EXPECT_EQ(**json::optional_bool(body, "b"), true);
+  EXPECT_FALSE(json::optional_bool(body, "missing")->has_value());
+}
+
+TEST(Json, AmountTextIsExact) {
+  auto body = *json::parse_object(R"({"a":"12.50","b":12.5,"c":100,"d":0.1,"e":1e400,"f":1e20,"g":true,"h":-0.0})");
+  EXPECT_EQ(*json::required_amount_text(body, "a"), "12.50");
+  EXPECT_EQ(*json::required_amount_text(body, "b"), "12.5");
+  EXPECT_EQ(*json::required_amount_text(body, "c"), "100");
+  EXPECT_EQ(*json::required_amount_text(body, "d"), "0.1");
+  EXPECT_FALSE(json::required_amount_text(body, "f").ok());
+  EXPECT_EQ(json::required_amount_text(body, "g").error().reason, "wrong_type");
+}
+
+}  // namespace
+}  // namespace issuerd

@@ -1,0 +1,107 @@
+#include "common/money.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace issuerd {
+namespace {
+
+const Currency usd = *find_currency("USD");
+const Currency jpy = *find_currency("JPY");
+const Currency kwd = *find_currency("KWD");
+const Currency usdt = *find_currency("USDT");
+
+std::int64_t parse_ok(std::string_view text, const Currency& currency, AmountSign sign = AmountSign::any) {
+  auto parsed = parse_amount_minor(text, currency, sign);
+  EXPECT_TRUE(parsed.ok()) << text << ": " << (parsed.ok() ? "" : parsed.error().message);
+  return parsed.ok() ? *parsed : -999;
+}
+
+std::string reason_of(std::string_view text, const Currency& currency, AmountSign sign = AmountSign::any) {
+  auto parsed = parse_amount_minor(text, currency, sign);
+  return parsed.ok() ? "ok" : parsed.error().reason;
+}
+
+TEST(Money, ParsesExactlyPerExponent) {
+  EXPECT_EQ(parse_ok("12", usd), 1200);
+  EXPECT_EQ(parse_ok("12.5", usd), 1250);
+  EXPECT_EQ(parse_ok("12.05", usd), 1205);
+  EXPECT_EQ(parse_ok("0.01", usd), 1);
+  EXPECT_EQ(parse_ok("-3.1", usd), -310);
+  EXPECT_EQ(parse_ok("7", jpy), 7);
+  EXPECT_EQ(parse_ok("1.234", kwd), 1234);
+  EXPECT_EQ(parse_ok("0.000001", usdt), 1);
+  // 0.1 + 0.2 style values that floating point gets wrong are exact here.
+  EXPECT_EQ(parse_ok("0.29", usd), 29);
+  EXPECT_EQ(parse_ok("1.015", kwd), 1015);
+}
+
+TEST(Money, AcceptsTrailingZerosBeyondExponent) {
+  EXPECT_EQ(parse_ok("1.500", usd), 150);
+  EXPECT_EQ(parse_ok("5.0", jpy), 5);
+}
+
+TEST(Money, RefusesTooMuchPrecision) {
+  EXPECT_EQ(reason_of("1.005", usd), "amount_too_precise");
+  EXPECT_EQ(reason_of("1.5", jpy), "amount_too_precise");
+}
+
+TEST(Money, RefusesMalformedText) {
+  for (const char* text : {"", "abc", "1e3", "1E3", " 1", "1 ", "+1", ".5", "5.", "0x10", "1,5", "--1", "1.2.3",
+                           "NaN", "inf", "١"}) {
+    EXPECT_EQ(reason_of(text, usd), "invalid_amount") << text;
+  }
+}
+
+TEST(Money, RefusesOverflow) {
+  EXPECT_EQ(reason_of("92233720368547758.07", usd), "ok");
+  EXPECT_EQ(reason_of("92233720368547758.08", usd), "amount_out_of_range");
+  EXPECT_EQ(reason_of("99999999999999999999999", usd), "amount_out_of_range");
+  EXPECT_EQ(reason_of("9223372036854775807", jpy), "ok");
+  EXPECT_EQ(reason_of("9223372036854775808", jpy), "amount_out_of_range");
+}
+
+TEST(Money, EnforcesSign) {
+  EXPECT_EQ(reason_of("0", usd, AmountSign::positive), "amount_not_positive");
+  EXPECT_EQ(reason_of("-0", usd, AmountSign::positive), "amount_not_positive");
+  EXPECT_EQ(reason_of("-1", usd, AmountSign::positive), "amount_not_positive");
+  EXPECT_EQ(reason_of("-0.01", usd, AmountSign::non_negative), "amount_negative");
+  EXPECT_EQ(reason_of("0", usd, AmountSign::non_negative), "ok");
+}
+
+TEST(Money, ErrorNamesTheField) {
+  auto parsed = parse_amount_minor("x", usd, AmountSign::any, "every_card_top_up_amount");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().field, "every_card_top_up_amount");
+  EXPECT_EQ(parsed.error().kind, ErrorKind::invalid_argument);
+}
+
+TEST(Money, FormatsWithExponent) {
+  EXPECT_EQ(format_amount(150, usd), "1.50");
+  EXPECT_EQ(format_amount(-5, usd), "-0.05");
+  EXPECT_EQ(format_amount(0, usd), "0.00");
+  EXPECT_EQ(format_amount(7, jpy), "7");
+  EXPECT_EQ(format_amount(1, usdt), "0.000001");
+  EXPECT_EQ(format_amount(std::numeric_limits<std::int64_t>::min(), usd), "-92233720368547758.08");
+}
+
+TEST(Money, FormatParseRoundTrip) {
+  for (std::int64_t value : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{99}, std::int64_t{100},
+                             std::int64_t{123456789}, std::numeric_limits<std::int64_t>::max()}) {
+    EXPECT_EQ(parse_ok(format_amount(value, usd), usd), value);
+    EXPECT_EQ(parse_ok(format_amount(value, kwd), kwd), value);
+  }
+}
+
+TEST(Currency, KnowsIsoExponentsAndUsdt) {
+  EXPECT_EQ(find_currency("USD")->exponent, 2);
+  EXPECT_EQ(find_currency("JPY")->exponent, 0);
+  EXPECT_EQ(find_currency("BHD")->exponent, 3);
+  EXPECT_EQ(find_currency("USDT")->exponent, 6);
+  EXPECT_FALSE(find_currency("usd").has_value());
+  EXPECT_FALSE(find_currency("XXX").has_value());
+}
+
+}  // namespace
+}  // namespace issuerd

@@ -1,0 +1,115 @@
+#include "engine/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "engine/transfers.h"
+#include "storage/migrations.h"
+#include "support/test_database.h"
+
+namespace issuerd::engine {
+namespace {
+
+using domain::AccountKind;
+
+class WriterTest : public ::testing::TestWithParam<storage::Dialect> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<testing::TestDatabase>(GetParam());
+    auto connection = database_->connect();
+    ASSERT_TRUE(storage::migrate(*connection).ok());
+    writer_ = std::make_unique<Writer>(std::move(connection), metrics_);
+    writer_->start();
+  }
+  void TearDown() override { writer_.reset(); }
+
+  std::int64_t balance(AccountKind kind, const std::string& owner) {
+    auto connection = database_->connect();
+    storage::Store store(*connection);
+    auto account = store.find_account(kind, owner, "USD");
+    EXPECT_TRUE(account.ok());
+    return account.ok() && *account ? (*account)->balance_minor : 0;
+  }
+
+  // Submits a deposit (or a withdrawal) of `amount` to merchant "m" and returns a future
+  // of (kept, durable).
+  std::future<std::pair<bool, bool>> submit_move(std::int64_t amount, bool deposit) {
+    auto promise = std::make_shared<std::promise<std::pair<bool, bool>>>();
+    auto kept = std::make_shared<bool>(false);
+    Command command;
+    command.apply = [amount, deposit, kept](storage::Store& store) {
+      const AccountRef world{AccountKind::world, "", "USD"};
+      const AccountRef main{AccountKind::merchant_main, "m", "USD"};
+      auto posted = deposit ? post_transfer(store, world, main, amount, "deposit", "t", 1)
+                            : post_transfer(store, main, world, amount, "withdrawal", "t", 1);
+      return *kept = posted.ok();
+    };
+    command.done = [promise, kept](bool durable) { promise->set_value({*kept, durable}); };
+    EXPECT_TRUE(writer_->submit(std::move(command)));
+    return promise->get_future();
+  }
+
+  Metrics metrics_;
+  std::unique_ptr<testing::TestDatabase> database_;
+  std::unique_ptr<Writer> writer_;
+};
+
+TEST_P(WriterTest, FailedCommandDoesNotDisturbItsBatch) {
+  auto first = submit_move(1000, true);
+  auto overdraw = submit_move(5000, false);  // refused: only 1000 there
+  auto second = submit_move(250, true);
+  EXPECT_EQ(first.get(), std::make_pair(true, true));
+  EXPECT_EQ(overdraw.get(), std::make_pair(false, true));
+  EXPECT_EQ(second.get(), std::make_pair(true, true));
+  EXPECT_EQ(balance(AccountKind::merchant_main, "m"), 1250);
+  EXPECT_EQ(balance(AccountKind::world, ""), -1250);
+}
+
+TEST_P(WriterTest, ConcurrentSubmittersNeverOverdraw) {
+  ASSERT_TRUE(submit_move(10 * 100, true).get().first);
+  std::vector<std::future<std::pair<bool, bool>>> results;
+  std::mutex results_mutex;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        auto future = submit_move(100, false);
+        std::lock_guard lock(results_mutex);
+        results.push_back(std::move(future));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  int approved = 0;
+  for (auto& result : results) approved += result.get().first ? 1 : 0;
+  EXPECT_EQ(approved, 10);  // exactly the balance, never more
+  EXPECT_EQ(balance(AccountKind::merchant_main, "m"), 0);
+}
+
+TEST_P(WriterTest, BatchesAreCommittedTogether) {
+  std::vector<std::future<std::pair<bool, bool>>> results;
+  for (int i = 0; i < 500; ++i) results.push_back(submit_move(1, true));
+  for (auto& result : results) EXPECT_EQ(result.get(), std::make_pair(true, true));
+  EXPECT_EQ(balance(AccountKind::merchant_main, "m"), 500);
+  // 500 commands needed far fewer commits than commands.
+  const std::string rendered = metrics_.render();
+  EXPECT_NE(rendered.find("issuerd_committed_commands_total 500"), std::string::npos);
+}
+
+TEST_P(WriterTest, RunNowReportsCommit) {
+  EXPECT_TRUE(writer_->run_now([](storage::Store& store) {
+    return post_transfer(store, {AccountKind::world, "", "USD"}, {AccountKind::merchant_main, "x", "USD"}, 5, "deposit",
+                         "r", 1).ok();
+  }));
+  EXPECT_FALSE(writer_->run_now([](storage::Store&) { return false; }));
+  EXPECT_EQ(balance(AccountKind::merchant_main, "x"), 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, WriterTest, ::testing::ValuesIn(testing::dialects_under_test()),
+                         [](const auto& info) { return testing::dialect_name(info.param); });
+
+}  // namespace
+}  // namespace issuerd::engine
