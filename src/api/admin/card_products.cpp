@@ -88,6 +88,9 @@ Result<storage::CardProductRecord> parse_product(const bj::object& body) {
                      "over_limit_fee_rate_daily");
     }
     p.over_limit_fee_rate_daily = format_amount(*rate, rate_scale);
+    // Shown as the shortest exact decimal: "0.0005", not "0.000500000".
+    while (p.over_limit_fee_rate_daily.back() == '0') p.over_limit_fee_rate_daily.pop_back();
+    if (p.over_limit_fee_rate_daily.back() == '.') p.over_limit_fee_rate_daily.pop_back();
   }
   ISSUERD_ASSIGN(auto expiry_years, json::optional_integer(body, "expiry_years"));
   p.expiry_years = expiry_years.value_or(3);
