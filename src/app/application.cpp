@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/admin/admin_api.h"
+#include "api/musepay/musepay_api.h"
 #include "api/shared/services.h"
 #include "app/admin_token.h"
 #include "app/demo.h"
@@ -17,6 +18,9 @@
 #include "crypto/keys.h"
 #include "engine/writer.h"
 #include "http/server.h"
+#include "jobs/card_application_job.h"
+#include "jobs/job_runner.h"
+#include "jobs/outbox.h"
 #include "storage/migrations.h"
 #include "storage/reader_pool.h"
 
@@ -80,9 +84,20 @@ int run_issuerd(const Config& config) {
   engine::Writer writer(std::move(write_connection).value(), metrics);
   writer.start();
   api::Services services{clock, metrics, writer, **readers, *keys, crypto::sha256_hex(admin->token), config.public_url};
+  jobs::CallbackDeliverer deliverer(
+      services, {.attempts_max = config.callback_attempts_max, .retry_base_ms = config.callback_retry_base_ms});
+
+  jobs::JobRunner job_runner(services);
+  job_runner.add_handler(jobs::card_application_job,
+                         [&keys = *keys](storage::Store& store, const storage::JobRecord& job, std::int64_t now_ms) {
+                           return jobs::process_card_application(store, keys, job, now_ms);
+                         });
+  services.wake_jobs = [&job_runner] { job_runner.wake(); };
+  services.wake_callbacks = [&deliverer] { deliverer.wake(); };
 
   http::Router router;
   api::admin::register_routes(router, services, config.test_clock);
+  api::musepay::register_routes(router, services);
   http::ServerConfig server_config;
   server_config.host = config.listen_host;
   server_config.port = config.listen_port;
@@ -106,7 +121,11 @@ int run_issuerd(const Config& config) {
     log::info("stopping", {{"signal", signal_number}});
     server.stop();
   });
+  deliverer.start();
+  job_runner.start();
   server.run();
+  job_runner.stop();
+  deliverer.stop();
   writer.stop();
   if (signal_waiter.joinable()) {
     pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wakes it if the server stopped on its own

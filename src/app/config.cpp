@@ -40,6 +40,18 @@ Status set_threads(Config& config, const std::string& value) {
   return Status::success();
 }
 
+// A whole number in [min, max] for the flag; used by the callback settings.
+Status set_bounded(std::int64_t& target, const std::string& flag, const std::string& value, std::int64_t min,
+                   std::int64_t max) {
+  std::int64_t parsed = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max) {
+    return bad(flag, "must be a number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  target = parsed;
+  return Status::success();
+}
+
 bool truthy(const std::string& value) { return value == "1" || value == "true" || value == "yes"; }
 
 using Setter = std::function<Status(Config&, const std::string&)>;
@@ -52,6 +64,12 @@ const std::map<std::string, std::pair<std::string, Setter>>& valued_flags() {
       {"--key-dir", {"ISSUERD_KEY_DIR", [](Config& c, const std::string& v) { c.key_dir = v; return Status(); }}},
       {"--public-url", {"ISSUERD_PUBLIC_URL", [](Config& c, const std::string& v) { c.public_url = v; return Status(); }}},
       {"--io-threads", {"ISSUERD_IO_THREADS", set_threads}},
+      {"--callback-retry-base-ms", {"ISSUERD_CALLBACK_RETRY_BASE_MS", [](Config& c, const std::string& v) {
+         return set_bounded(c.callback_retry_base_ms, "--callback-retry-base-ms", v, 1, 3600 * 1000);
+       }}},
+      {"--callback-attempts-max", {"ISSUERD_CALLBACK_ATTEMPTS_MAX", [](Config& c, const std::string& v) {
+         return set_bounded(c.callback_attempts_max, "--callback-attempts-max", v, 1, 100);
+       }}},
   };
   return flags;
 }
@@ -120,6 +138,12 @@ std::string usage_text() {
   --demo                create a demo merchant, funded, with a product    ISSUERD_DEMO=1
   --io-threads N        HTTP I/O threads (default 2)                      ISSUERD_IO_THREADS
   --log-requests        log every request (default: only errors)          ISSUERD_LOG_REQUESTS=1
+  --callback-retry-base-ms N
+                        first webhook retry delay, doubling               ISSUERD_CALLBACK_RETRY_BASE_MS
+                        per attempt (default 1000)
+  --callback-attempts-max N
+                        webhook attempts before an event fails            ISSUERD_CALLBACK_ATTEMPTS_MAX
+                        (default 12)
   --version, --help
 )";
 }

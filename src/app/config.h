@@ -21,6 +21,8 @@ struct Config {
   bool demo = false;                              // --demo / ISSUERD_DEMO=1
   int io_threads = 2;                             // --io-threads / ISSUERD_IO_THREADS
   bool log_requests = false;                      // --log-requests / ISSUERD_LOG_REQUESTS=1
+  std::int64_t callback_retry_base_ms = 1000;     // --callback-retry-base-ms / ISSUERD_CALLBACK_RETRY_BASE_MS
+  std::int64_t callback_attempts_max = 12;        // --callback-attempts-max / ISSUERD_CALLBACK_ATTEMPTS_MAX
   bool show_help = false;
   bool show_version = false;
 };

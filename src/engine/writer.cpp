@@ -43,8 +43,9 @@ bool Writer::submit(Command command) {
 bool Writer::run_now(const std::function<bool(storage::Store&)>& fn) {
   std::promise<bool> committed;
   auto kept = std::make_shared<bool>(false);
-  Command command{[&fn, kept](storage::Store& store) { return *kept = fn(store); },
-                  [&committed, kept](bool durable) { committed.set_value(durable && *kept); }};
+  Command command;
+  command.apply = [&fn, kept](storage::Store& store) { return *kept = fn(store); };
+  command.done = [&committed, kept](bool durable) { committed.set_value(durable && *kept); };
   if (!submit(std::move(command))) return false;
   return committed.get_future().get();
 }
@@ -72,6 +73,15 @@ void Writer::apply_batch(std::deque<Command>& batch) {
   bool durable = db.begin().ok();
   if (durable) {
     for (Command& command : batch) {
+      if (command.admit) {
+        bool admitted = false;
+        try {
+          admitted = command.admit(store_);
+        } catch (const std::exception& e) {
+          log::error("command_exception", {{"what", e.what()}});
+        }
+        if (!admitted) continue;
+      }
       // A failed savepoint means the transaction itself is broken: the whole batch fails.
       if (!db.savepoint("command").ok()) { durable = false; break; }
       bool keep = false;

@@ -20,6 +20,10 @@
 namespace issuerd::engine {
 
 struct Command {
+  // Optional. Runs first, outside the command's savepoint, so its writes stay even when
+  // apply's are rolled back (a MusePay nonce is spent whether or not the request succeeds).
+  // Returning false skips apply; the command has then recorded its own refusal.
+  std::function<bool(storage::Store&)> admit;
   // Runs on the writer thread inside the batch transaction, in its own savepoint. Returns
   // true to keep its writes, false to roll them back (an expected failure: the command
   // records its own answer). An exception counts as false and is logged.

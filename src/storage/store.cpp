@@ -2,6 +2,7 @@
 
 #include "common/assert.h"
 #include "common/ids.h"
+#include "storage/sql_values.h"
 
 namespace issuerd::storage {
 
@@ -10,19 +11,14 @@ using domain::AccountKind;
 using domain::Transfer;
 
 Result<std::vector<Row>> Store::query(std::string_view sql, std::initializer_list<SqlValue> params) {
-  return db_.query(sql, std::span<const SqlValue>(params.begin(), params.size()));
+  return run_query(db_, sql, params);
 }
 
 Result<std::int64_t> Store::execute(std::string_view sql, std::initializer_list<SqlValue> params) {
-  return db_.execute(sql, std::span<const SqlValue>(params.begin(), params.size()));
+  return run_execute(db_, sql, params);
 }
 
 namespace {
-
-SqlValue optional_value(const std::optional<std::string>& value) {
-  if (value) return *value;
-  return nullptr;
-}
 
 constexpr const char* merchant_columns =
     "merchant_id, name, api_key_hash, public_key, webhook_url, status, created_at_ms";
@@ -55,8 +51,8 @@ std::optional<domain::TransferStatus> parse_transfer_status(const std::string& n
 Status Store::insert_merchant(const MerchantRecord& m) {
   ISSUERD_TRY(execute("INSERT INTO merchants (merchant_id, name, api_key_hash, public_key, webhook_url, status, "
                       "created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      {m.merchant_id, m.name, m.api_key_hash, optional_value(m.public_key),
-                       optional_value(m.webhook_url), m.status, m.created_at_ms}));
+                      {m.merchant_id, m.name, m.api_key_hash, nullable(m.public_key),
+                       nullable(m.webhook_url), m.status, m.created_at_ms}));
   return Status::success();
 }
 

@@ -14,6 +14,9 @@
 
 #include "domain/ledger.h"
 #include "storage/connection.h"
+#include "storage/card_store.h"
+#include "storage/job_store.h"
+#include "storage/outbox_store.h"
 
 namespace issuerd::storage {
 
@@ -57,6 +60,11 @@ class Store {
  public:
   explicit Store(Connection& connection) : db_(connection) {}
   Connection& connection() { return db_; }
+
+  // Tables of one area each, on the same connection (and so the same transaction).
+  CardStore cards() { return CardStore(db_); }
+  JobStore jobs() { return JobStore(db_); }
+  OutboxStore outbox() { return OutboxStore(db_); }
 
   // Merchants
   Status insert_merchant(const MerchantRecord& merchant);

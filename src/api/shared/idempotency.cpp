@@ -51,6 +51,13 @@ void submit_idempotent_write(Services& services, IdempotentWrite write, http::Re
   Clock& clock = services.clock;
 
   engine::Command command;
+  if (state->write.admit) {
+    command.admit = [state](storage::Store& store) {
+      std::optional<http::Response> refusal = state->write.admit(store);
+      if (refusal) state->response = std::move(*refusal);
+      return !refusal.has_value();
+    };
+  }
   command.apply = [state, &pan_key, &clock](storage::Store& store) {
     IdempotentWrite& w = state->write;
     if (!w.key.empty()) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <boost/json/object.hpp>
@@ -31,6 +32,9 @@ struct IdempotentWrite {
   std::string key;           // empty: the route does not take one here; runs every time
   std::string request_hash;  // see request_hash()
   bool response_is_secret = false;  // seal the stored body (it holds a credential)
+  // Optional: runs first, and its writes stay even if apply's roll back (a MusePay nonce is
+  // spent either way). Returning a response refuses the request with it.
+  std::function<std::optional<http::Response>(storage::Store&)> admit;
   std::function<WriteOutcome(storage::Store&)> apply;
   std::function<http::Response(const Error&)> render_error;  // the dialect's envelope
 };

@@ -2,6 +2,7 @@
 // threads; each member is itself thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/clock.h"
@@ -20,6 +21,9 @@ struct Services {
   const crypto::PlatformKeys& keys;
   std::string admin_token_sha256_hex;
   std::string public_url;  // base of the links issuerd hands out, no trailing slash
+  // Nudges the background workers after a commit that gave them work (no-ops until wired).
+  std::function<void()> wake_jobs = [] {};
+  std::function<void()> wake_callbacks = [] {};
 };
 
 }  // namespace issuerd::api

@@ -1,0 +1,97 @@
+#include "storage/outbox_store.h"
+
+#include <initializer_list>
+
+namespace issuerd::storage {
+
+namespace {
+
+constexpr const char* outbox_columns =
+    "event_id, merchant_id, event_type, payload, status, attempts, next_attempt_at_ms, last_error, "
+    "created_at_ms, delivered_at_ms";
+
+OutboxEvent event_from(const Row& row) {
+  return OutboxEvent{row.text(0),    row.text(1),          row.text(2),    row.text(3),
+                     row.text(4),    row.integer(5),       row.integer(6), row.optional_text(7),
+                     row.integer(8), row.optional_integer(9)};
+}
+
+// NULL is bound as a plain value (never tested with `? IS NULL`), so PostgreSQL infers
+// the parameter's type from the column it is assigned to.
+SqlValue nullable(const std::optional<std::string>& value) {
+  if (value) return *value;
+  return nullptr;
+}
+
+SqlValue nullable(const std::optional<std::int64_t>& value) {
+  if (value) return *value;
+  return nullptr;
+}
+
+Result<std::vector<Row>> run_query(Connection& db, std::string_view sql, std::initializer_list<SqlValue> params) {
+  return db.query(sql, std::span<const SqlValue>(params.begin(), params.size()));
+}
+
+Result<std::int64_t> run_execute(Connection& db, std::string_view sql, std::initializer_list<SqlValue> params) {
+  return db.execute(sql, std::span<const SqlValue>(params.begin(), params.size()));
+}
+
+std::vector<OutboxEvent> events_from(const std::vector<Row>& rows) {
+  std::vector<OutboxEvent> events;
+  events.reserve(rows.size());
+  for (const Row& row : rows) events.push_back(event_from(row));
+  return events;
+}
+
+}  // namespace
+
+Status OutboxStore::insert(const OutboxEvent& e) {
+  ISSUERD_TRY(run_execute(db_,
+                          "INSERT INTO outbox (event_id, merchant_id, event_type, payload, status, attempts, "
+                          "next_attempt_at_ms, last_error, created_at_ms, delivered_at_ms) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          {e.event_id, e.merchant_id, e.event_type, e.payload, e.status, e.attempts,
+                           e.next_attempt_at_ms, nullable(e.last_error), e.created_at_ms,
+                           nullable(e.delivered_at_ms)}));
+  return Status::success();
+}
+
+Result<std::vector<OutboxEvent>> OutboxStore::due(std::int64_t now_ms, std::int64_t limit) {
+  // The WHERE clause is served by the outbox_due index; ordering by creation keeps first
+  // attempts in the order the events happened.
+  ISSUERD_ASSIGN(auto rows, run_query(db_,
+                                      std::string("SELECT ") + outbox_columns +
+                                          " FROM outbox WHERE status = 'pending' AND next_attempt_at_ms <= ?"
+                                          " ORDER BY created_at_ms, event_id LIMIT ?",
+                                      {now_ms, limit}));
+  return events_from(rows);
+}
+
+Status OutboxStore::update(const OutboxEvent& e) {
+  ISSUERD_ASSIGN(std::int64_t changed,
+                 run_execute(db_,
+                             "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at_ms = ?, last_error = ?, "
+                             "delivered_at_ms = ? WHERE event_id = ?",
+                             {e.status, e.attempts, e.next_attempt_at_ms, nullable(e.last_error),
+                              nullable(e.delivered_at_ms), e.event_id}));
+  if (changed == 0) return make_error(ErrorKind::not_found, "outbox_event_not_found", "no outbox event with this id");
+  return Status::success();
+}
+
+Result<std::optional<OutboxEvent>> OutboxStore::find(const std::string& event_id) {
+  ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + outbox_columns + " FROM outbox WHERE event_id = ?",
+                                      {event_id}));
+  if (rows.empty()) return std::optional<OutboxEvent>();
+  return std::optional<OutboxEvent>(event_from(rows[0]));
+}
+
+Result<std::vector<OutboxEvent>> OutboxStore::list_for_merchant(const std::string& merchant_id, std::int64_t limit) {
+  ISSUERD_ASSIGN(auto rows, run_query(db_,
+                                      std::string("SELECT ") + outbox_columns +
+                                          " FROM outbox WHERE merchant_id = ?"
+                                          " ORDER BY created_at_ms DESC, event_id DESC LIMIT ?",
+                                      {merchant_id, limit}));
+  return events_from(rows);
+}
+
+}  // namespace issuerd::storage
