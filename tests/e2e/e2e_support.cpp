@@ -67,6 +67,15 @@ void E2eTest::deposit(const std::string& merchant_id, const std::string& amount,
   EXPECT_EQ(reply.status, 201) << reply.body;
 }
 
+std::string E2eTest::create_product(const std::string& currency, const std::string& form, const std::string& bin) {
+  Reply reply = admin("POST", "/admin/v1/card-products",
+                      bj::serialize(bj::object{{"name", "Test " + form + " " + currency}, {"bin", bin},
+                                               {"network", bin[0] == '4' ? "visa" : "mastercard"},
+                                               {"currency", currency}, {"card_level", "1"}, {"form", form}}));
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  return reply.status == 201 ? reply.text("card_product_id") : std::string();
+}
+
 std::string E2eTest::main_balance(const std::string& merchant_id, const std::string& currency) {
   Reply reply = admin("GET", "/admin/v1/merchants/" + merchant_id);
   EXPECT_EQ(reply.status, 200) << reply.body;

@@ -42,6 +42,17 @@ class E2eTest : public ::testing::TestWithParam<storage::Dialect> {
   Reply admin(const std::string& method, const std::string& target, const std::string& body = {},
               Headers headers = {});
 
+ public:
+  // For helpers such as MusePayClient that act on behalf of a test.
+  Reply call_public(const std::string& method, const std::string& target, const std::string& body, Headers headers) {
+    return call(method, target, body, std::move(headers));
+  }
+  // Creates a card product (Visa 424242 virtual USD unless given) open to every merchant.
+  std::string create_product(const std::string& currency = "USD", const std::string& form = "virtual",
+                             const std::string& bin = "424242");
+
+ protected:
+
   // Creates a merchant through the admin API; returns {merchant_id, api_key}.
   std::pair<std::string, std::string> create_merchant(const std::string& name = "Acme");
   void deposit(const std::string& merchant_id, const std::string& amount, const std::string& currency = "USD");

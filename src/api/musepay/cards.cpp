@@ -247,11 +247,10 @@ void submit_application(Services& services, const Call& call, std::string route_
            Status saved = store.cards().insert_application(a);
            if (saved.ok()) saved = jobs::enqueue_job(store, jobs::card_application_job, a.apply_id, now_ms);
            if (!saved.ok()) return {error_response(saved.error()), false};
-           services.wake_jobs();
            return {ok(bj::object{{"apply_status", a.apply_status}, {"apply_id", a.apply_id}, {"request_id", a.request_id}}),
                    true};
          },
-         std::move(respond));
+         std::move(respond), [&services] { services.wake_jobs(); });
 }
 
 void register_card_routes(http::Router& router, Services& services) {

@@ -113,12 +113,14 @@ IdempotentWrite base_write(const Call& call, std::string route_pattern) {
 }  // namespace
 
 void submit(Services& services, const Call& call, std::string route_pattern, std::string request_id,
-            std::function<WriteOutcome(storage::Store&)> apply, http::Responder respond) {
+            std::function<WriteOutcome(storage::Store&)> apply, http::Responder respond,
+            std::function<void()> after_commit) {
   IdempotentWrite write = base_write(call, std::move(route_pattern));
   write.key = std::move(request_id);
   // A retry re-signs with a new timestamp and nonce: those do not make it another request.
   write.request_hash = request_hash(call.path, call.body, {"timestamp", "nonce", "sign", "sign_type"});
   write.apply = std::move(apply);
+  write.after_commit = std::move(after_commit);
   submit_idempotent_write(services, std::move(write), std::move(respond));
 }
 

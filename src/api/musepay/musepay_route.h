@@ -41,7 +41,8 @@ Result<Call> authenticate(Services& services, const http::Request& request);
 // (a replay answers the first response; a reused request_id with other fields: 202224).
 // The nonce, if any, is spent first whatever `apply` decides.
 void submit(Services& services, const Call& call, std::string route_pattern, std::string request_id,
-            std::function<WriteOutcome(storage::Store&)> apply, http::Responder respond);
+            std::function<WriteOutcome(storage::Store&)> apply, http::Responder respond,
+            std::function<void()> after_commit = {});
 
 // Runs a read on the writer's connection (so that a signed request's nonce is spent in the
 // same step); `read` returns the data object of the reply or an error.

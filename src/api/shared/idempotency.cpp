@@ -96,6 +96,7 @@ void submit_idempotent_write(Services& services, IdempotentWrite write, http::Re
       state->respond(state->write.render_error(not_durable()));
       return;
     }
+    if (state->took_effect && state->write.after_commit) state->write.after_commit();
     state->respond(std::move(state->response));
   };
   if (!services.writer.submit(std::move(command))) {

@@ -37,6 +37,8 @@ struct IdempotentWrite {
   std::function<std::optional<http::Response>(storage::Store&)> admit;
   std::function<WriteOutcome(storage::Store&)> apply;
   std::function<http::Response(const Error&)> render_error;  // the dialect's envelope
+  // Optional: runs once the write is durable (wake a background worker it gave work to).
+  std::function<void()> after_commit;
 };
 
 // Hash of what makes two requests "the same": the path and the body's fields in sorted
