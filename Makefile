@@ -17,6 +17,7 @@ build: deps
 # e.g. `make run ARGS=--demo`.
 run: build
 	@mkdir -p var
+	@if [ -f var/keys/admin_token ]; then echo "admin token: $$(cat var/keys/admin_token)"; fi
 	@exec $(BUILD_DIR)/issuerd $(ARGS)
 
 # Unit, storage and end-to-end suites on SQLite and on a private PostgreSQL 15 server.

@@ -44,9 +44,13 @@ std::string demo_instructions(const DemoMerchant& demo, const std::string& base_
   text += "  api_key:         " + demo.api_key + "   (shown only now)\n";
   text += "  card_product_id: " + demo.card_product_id + "  (Visa 424242, virtual, USD)\n";
   text += "  main account:    " + demo.main_balance + "\n";
-  text += "\nA first request (the merchant and its balance):\n";
+  text += "\nFirst requests: the merchant and its balance (admin API), then a card holder (MusePay API):\n";
   text += "  curl -s " + base_url + "/admin/v1/merchants/" + demo.merchant_id + " -H 'Authorization: Bearer " +
-          admin_token + "'\n\n";
+          admin_token + "'\n";
+  text += "  curl -s -X POST " + base_url + "/v1/carduser/create -H 'x-api-key: " + demo.api_key +
+          "' -d '{\"user_xid\":\"first-holder\",\"email\":\"holder@example.com\"}'\n";
+  text += "  then /v1/card/apply with that user_id and card_product_id " + demo.card_product_id +
+          ", card_level 1 (see docs/api.md)\n\n";
   return text;
 }
 
