@@ -9,6 +9,7 @@
 
 #include "api/admin/admin_api.h"
 #include "api/musepay/musepay_api.h"
+#include "api/sim/sim_api.h"
 #include "api/shared/services.h"
 #include "app/admin_token.h"
 #include "app/demo.h"
@@ -98,12 +99,18 @@ int run_issuerd(const Config& config) {
   http::Router router;
   api::admin::register_routes(router, services, config.test_clock);
   api::musepay::register_routes(router, services);
+  api::sim::register_routes(router, services);
   http::ServerConfig server_config;
   server_config.host = config.listen_host;
   server_config.port = config.listen_port;
   server_config.io_threads = config.io_threads;
   http::Server server(server_config, make_dispatcher(router, metrics, config.log_requests));
   if (Status listening = server.start(); !listening.ok()) return fail(listening.error());
+  // With port 0 the default public URL is only known once the port is bound.
+  if (services.public_url.ends_with(":0")) {
+    services.public_url.resize(services.public_url.size() - 1);
+    services.public_url += std::to_string(server.port());
+  }
 
   print_start_banner(config, *admin, server.port());
   if (config.demo) {

@@ -1,7 +1,8 @@
 // Business time: what windows, expiries and daily fees follow. The test clock (only with
 // --test-clock) is frozen at whatever POST /admin/v1/test/clock set, like Stripe's test
-// clocks; until set it follows the wall clock. Security checks (request timestamps,
-// token expiry) always use the wall clock. Thread-safe.
+// clocks; until set it follows the wall clock. Business expiries (one-time links, holds,
+// daily fees) follow it, so tests can move past them. Request timestamps and nonce windows
+// (MusePay signatures) always use the wall clock. Thread-safe.
 #pragma once
 
 #include <atomic>

@@ -7,6 +7,8 @@
 // switches to an http URL).
 #include "jobs/outbox.h"
 
+#include "engine/events.h"
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -47,8 +49,6 @@ namespace bj = boost::json;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-constexpr std::size_t kPayloadBytesMax = 64 * 1024;
-constexpr std::size_t kEventTypeBytesMax = 64;
 constexpr std::uint32_t kResponseHeaderBytesMax = 16 * 1024;
 
 // ---- what one attempt came to ----
@@ -168,19 +168,7 @@ class PendingWrites {
 Result<std::string> enqueue_callback_with_id(storage::Store& store, const std::string& merchant_id,
                                              const std::string& event_type, const bj::object& data,
                                              std::int64_t now_ms) {
-  storage::OutboxEvent event;
-  event.payload = bj::serialize(data);
-  if (event_type.empty() || event_type.size() > kEventTypeBytesMax || event.payload.size() > kPayloadBytesMax) {
-    return make_error(ErrorKind::invalid_argument, "invalid_callback", "callback type or data out of bounds");
-  }
-  event.event_id = next_id();
-  event.merchant_id = merchant_id;
-  event.event_type = event_type;
-  event.status = "pending";
-  event.next_attempt_at_ms = 0;  // due at once, whatever clock the caller's now_ms came from
-  event.created_at_ms = now_ms;
-  ISSUERD_TRY(store.outbox().insert(event));
-  return event.event_id;
+  return engine::enqueue_callback(store, merchant_id, event_type, data, now_ms);
 }
 
 Status enqueue_callback(storage::Store& store, const std::string& merchant_id, const std::string& event_type,

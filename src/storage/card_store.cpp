@@ -95,8 +95,8 @@ CardTransactionRecord transaction_from(const Row& r) {
 // ('' = '' / 0 = 0) so one prepared statement serves every combination.
 constexpr const char* transaction_where =
     " WHERE merchant_id = ? AND card_id = ? AND (? = '' OR order_no = ?) AND (? = '' OR detail_id = ?) "
-    "AND (? = '' OR tx_status = ?) AND (? = '' OR tx_type = ?) AND (? = 0 OR created_at_ms >= ?) "
-    "AND (? = 0 OR created_at_ms <= ?)";
+    "AND (? = '' OR tx_status = ?) AND (? = '' OR tx_type = ?) AND (? = CAST(0 AS BIGINT) OR created_at_ms >= ?) "
+    "AND (? = CAST(0 AS BIGINT) OR created_at_ms <= ?)";
 
 std::vector<SqlValue> transaction_params(const CardTransactionFilter& f) {
   return {f.merchant_id, f.card_id, f.order_no, f.order_no, f.detail_id, f.detail_id, f.tx_status, f.tx_status,

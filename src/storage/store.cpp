@@ -187,11 +187,11 @@ Result<std::int64_t> Store::count_accounts_disagreeing_with_transfers() {
 
 Status Store::insert_card_product(const CardProductRecord& p) {
   ISSUERD_TRY(execute("INSERT INTO card_products (card_product_id, name, bin, network, currency, card_level, form, "
-                      "over_limit_fee_rate_daily, expiry_years, restricted, created_at_ms) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "over_limit_fee_rate_daily, expiry_years, restricted, created_at_ms, capture_tolerance_rate, "
+                      "fx_fee_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       {p.card_product_id, p.name, p.bin, p.network, p.currency, p.card_level, p.form,
                        p.over_limit_fee_rate_daily, p.expiry_years, std::int64_t{p.merchant_ids.empty() ? 0 : 1},
-                       p.created_at_ms}));
+                       p.created_at_ms, p.capture_tolerance_rate, p.fx_fee_rate}));
   for (const std::string& merchant_id : p.merchant_ids) {
     ISSUERD_TRY(execute("INSERT INTO card_product_merchants (card_product_id, merchant_id) VALUES (?, ?)",
                         {p.card_product_id, merchant_id}));
@@ -202,7 +202,7 @@ Status Store::insert_card_product(const CardProductRecord& p) {
 namespace {
 constexpr const char* product_columns =
     "card_product_id, name, bin, network, currency, card_level, form, over_limit_fee_rate_daily, expiry_years, "
-    "created_at_ms";
+    "created_at_ms, capture_tolerance_rate, fx_fee_rate";
 
 CardProductRecord product_from(const Row& row) {
   CardProductRecord p;
@@ -216,6 +216,8 @@ CardProductRecord product_from(const Row& row) {
   p.over_limit_fee_rate_daily = row.text(7);
   p.expiry_years = row.integer(8);
   p.created_at_ms = row.integer(9);
+  p.capture_tolerance_rate = row.text(10);
+  p.fx_fee_rate = row.text(11);
   return p;
 }
 }  // namespace

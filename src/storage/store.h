@@ -14,6 +14,7 @@
 
 #include "domain/ledger.h"
 #include "storage/connection.h"
+#include "storage/authorization_store.h"
 #include "storage/card_store.h"
 #include "storage/job_store.h"
 #include "storage/outbox_store.h"
@@ -42,6 +43,8 @@ struct CardProductRecord {
   std::int64_t expiry_years = 3;
   std::vector<std::string> merchant_ids;  // empty: open to every merchant
   std::int64_t created_at_ms = 0;
+  std::string capture_tolerance_rate = "0";  // decimal text: a capture may exceed the hold by this share
+  std::string fx_fee_rate = "0";             // decimal text: charged on converted amounts
 };
 
 struct StoredResponse {
@@ -62,6 +65,7 @@ class Store {
   Connection& connection() { return db_; }
 
   // Tables of one area each, on the same connection (and so the same transaction).
+  AuthorizationStore authorizations() { return AuthorizationStore(db_); }
   CardStore cards() { return CardStore(db_); }
   JobStore jobs() { return JobStore(db_); }
   OutboxStore outbox() { return OutboxStore(db_); }

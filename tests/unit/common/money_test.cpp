@@ -105,3 +105,42 @@ TEST(Currency, KnowsIsoExponentsAndUsdt) {
 
 }  // namespace
 }  // namespace issuerd
+
+#include "common/rate.h"
+
+namespace issuerd {
+namespace {
+
+TEST(Rate, ParsesAndFormatsExactly) {
+  EXPECT_EQ(*parse_rate_ppb("0.0005", "r", rate_one_ppb), 500'000);
+  EXPECT_EQ(*parse_rate_ppb("1.5", "r", 10 * rate_one_ppb), 1'500'000'000);
+  EXPECT_EQ(format_rate_ppb(500'000), "0.0005");
+  EXPECT_EQ(format_rate_ppb(1'500'000'000), "1.5");
+  EXPECT_EQ(format_rate_ppb(0), "0");
+  EXPECT_EQ(parse_rate_ppb("0.0000000001", "r", rate_one_ppb).error().reason, "invalid_rate");
+  EXPECT_EQ(parse_rate_ppb("1.01", "r", rate_one_ppb).error().field, "r");
+  EXPECT_FALSE(parse_rate_ppb("-0.1", "r", rate_one_ppb).ok());
+}
+
+TEST(Rate, AppliesHalfUp) {
+  EXPECT_EQ(*apply_rate(10'000, 20'000'000), 200);   // 2 % of 100.00 = 2.00
+  EXPECT_EQ(*apply_rate(25, 20'000'000), 1);         // 0.5 rounds up
+  EXPECT_EQ(*apply_rate(24, 20'000'000), 0);         // 0.48 rounds down
+  EXPECT_EQ(*apply_rate(5'000'000'000'000LL, 500'000), 2'500'000'000LL);  // 50,000 x 0.0005... in minor units
+  EXPECT_FALSE(apply_rate(INT64_MAX, 2 * rate_one_ppb).ok());
+}
+
+TEST(Rate, ConvertsAcrossExponents) {
+  const Currency usd = *find_currency("USD");
+  const Currency jpy = *find_currency("JPY");
+  const Currency kwd = *find_currency("KWD");
+  // 1,000 JPY at 0.0067 USD per JPY = 6.70 USD.
+  EXPECT_EQ(*convert_minor(1'000, jpy, usd, 6'700'000), 670);
+  // 10.00 USD at 150.25 JPY per USD = 1,502.5 JPY -> 1,503 (half up).
+  EXPECT_EQ(*convert_minor(1'000, usd, jpy, 150'250'000'000), 1'503);
+  // 1.00 USD at 0.307 KWD = 0.307 KWD.
+  EXPECT_EQ(*convert_minor(100, usd, kwd, 307'000'000), 307);
+}
+
+}  // namespace
+}  // namespace issuerd

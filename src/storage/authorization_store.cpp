@@ -1,0 +1,106 @@
+#include "storage/authorization_store.h"
+
+#include "storage/sql_values.h"
+
+namespace issuerd::storage {
+
+namespace {
+
+constexpr const char* columns =
+    "authorization_id, merchant_id, card_id, status, state, transaction_type, currency, amount_minor, fx_fee_minor, "
+    "original_amount_minor, original_currency, fx_rate, held_minor, captured_minor, refunded_minor, counted_minor, "
+    "response_code, decline_reason, merchant_name, merchant_mcc, merchant_country, card_present, funding_kind, "
+    "funding_owner_id, hold_transfer_id, detail_id, created_at_ms, updated_at_ms";
+
+AuthorizationRecord from_row(const Row& r) {
+  AuthorizationRecord a;
+  a.authorization_id = r.text(0);
+  a.merchant_id = r.text(1);
+  a.card_id = r.text(2);
+  a.status = r.text(3);
+  a.state = r.text(4);
+  a.transaction_type = r.text(5);
+  a.currency = r.text(6);
+  a.amount_minor = r.integer(7);
+  a.fx_fee_minor = r.integer(8);
+  a.original_amount_minor = r.integer(9);
+  a.original_currency = r.text(10);
+  a.fx_rate = r.optional_text(11);
+  a.held_minor = r.integer(12);
+  a.captured_minor = r.integer(13);
+  a.refunded_minor = r.integer(14);
+  a.counted_minor = r.integer(15);
+  a.response_code = r.text(16);
+  a.decline_reason = r.optional_text(17);
+  a.merchant_name = r.optional_text(18);
+  a.merchant_mcc = r.optional_text(19);
+  a.merchant_country = r.optional_text(20);
+  a.card_present = r.integer(21) != 0;
+  a.funding_kind = r.text(22);
+  a.funding_owner_id = r.text(23);
+  a.hold_transfer_id = r.optional_text(24);
+  a.detail_id = r.text(25);
+  a.created_at_ms = r.integer(26);
+  a.updated_at_ms = r.integer(27);
+  return a;
+}
+
+}  // namespace
+
+Status AuthorizationStore::insert(const AuthorizationRecord& a) {
+  ISSUERD_TRY(run_execute(
+      db_, std::string("INSERT INTO authorizations (") + columns +
+               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {a.authorization_id, a.merchant_id, a.card_id, a.status, a.state, a.transaction_type, a.currency, a.amount_minor,
+       a.fx_fee_minor, a.original_amount_minor, a.original_currency, nullable(a.fx_rate), a.held_minor, a.captured_minor,
+       a.refunded_minor, a.counted_minor, a.response_code, nullable(a.decline_reason), nullable(a.merchant_name),
+       nullable(a.merchant_mcc), nullable(a.merchant_country), flag(a.card_present), a.funding_kind,
+       a.funding_owner_id, nullable(a.hold_transfer_id), a.detail_id, a.created_at_ms, a.updated_at_ms}));
+  return Status::success();
+}
+
+Status AuthorizationStore::update(const AuthorizationRecord& a) {
+  ISSUERD_TRY(run_execute(db_,
+                          "UPDATE authorizations SET state = ?, held_minor = ?, captured_minor = ?, refunded_minor = ?, "
+                          "counted_minor = ?, hold_transfer_id = ?, updated_at_ms = ? WHERE authorization_id = ?",
+                          {a.state, a.held_minor, a.captured_minor, a.refunded_minor, a.counted_minor,
+                           nullable(a.hold_transfer_id), a.updated_at_ms, a.authorization_id}));
+  return Status::success();
+}
+
+Result<std::optional<AuthorizationRecord>> AuthorizationStore::find(const std::string& authorization_id) {
+  ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + columns +
+                                               " FROM authorizations WHERE authorization_id = ?",
+                                      {authorization_id}));
+  if (rows.empty()) return std::optional<AuthorizationRecord>();
+  return std::optional<AuthorizationRecord>(from_row(rows[0]));
+}
+
+Result<std::int64_t> AuthorizationStore::counted_in_window(const std::string& card_id,
+                                                           const std::string& transaction_type, std::int64_t from_ms,
+                                                           std::int64_t to_ms) {
+  ISSUERD_ASSIGN(auto rows, run_query(db_, "SELECT COALESCE(SUM(counted_minor), 0) FROM authorizations WHERE "
+                                           "card_id = ? AND transaction_type = ? AND created_at_ms >= ? AND "
+                                           "created_at_ms < ?",
+                                      {card_id, transaction_type, from_ms, to_ms}));
+  return rows[0].integer(0);
+}
+
+Result<std::optional<std::string>> AuthorizationStore::fx_rate(const std::string& base, const std::string& quote) {
+  ISSUERD_ASSIGN(auto rows, run_query(db_, "SELECT rate FROM fx_rates WHERE base_currency = ? AND quote_currency = ?",
+                                      {base, quote}));
+  if (rows.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(rows[0].text(0));
+}
+
+Status AuthorizationStore::upsert_fx_rate(const std::string& base, const std::string& quote, const std::string& rate,
+                                          std::int64_t now_ms) {
+  ISSUERD_TRY(run_execute(db_,
+                          "INSERT INTO fx_rates (base_currency, quote_currency, rate, updated_at_ms) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT (base_currency, quote_currency) DO UPDATE SET rate = excluded.rate, "
+                          "updated_at_ms = excluded.updated_at_ms",
+                          {base, quote, rate, now_ms}));
+  return Status::success();
+}
+
+}  // namespace issuerd::storage

@@ -1,0 +1,62 @@
+// Authorizations and FX rates.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "storage/connection.h"
+
+namespace issuerd::storage {
+
+struct AuthorizationRecord {
+  std::string authorization_id;
+  std::string merchant_id;
+  std::string card_id;
+  std::string status;  // APPROVED | DECLINED
+  std::string state;   // pending | captured | reversed | expired | declined
+  std::string transaction_type;
+  std::string currency;
+  std::int64_t amount_minor = 0;
+  std::int64_t fx_fee_minor = 0;
+  std::int64_t original_amount_minor = 0;
+  std::string original_currency;
+  std::optional<std::string> fx_rate;
+  std::int64_t held_minor = 0;
+  std::int64_t captured_minor = 0;
+  std::int64_t refunded_minor = 0;
+  std::int64_t counted_minor = 0;
+  std::string response_code;
+  std::optional<std::string> decline_reason;
+  std::optional<std::string> merchant_name;
+  std::optional<std::string> merchant_mcc;
+  std::optional<std::string> merchant_country;
+  bool card_present = false;
+  std::string funding_kind;
+  std::string funding_owner_id;
+  std::optional<std::string> hold_transfer_id;
+  std::string detail_id;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+class AuthorizationStore {
+ public:
+  explicit AuthorizationStore(Connection& connection) : db_(connection) {}
+  Status insert(const AuthorizationRecord& authorization);
+  // Writes the mutable columns: state, held, captured, refunded, counted, hold_transfer_id, updated_at.
+  Status update(const AuthorizationRecord& authorization);
+  Result<std::optional<AuthorizationRecord>> find(const std::string& authorization_id);
+  // What a card has used of one transaction type in [from_ms, to_ms).
+  Result<std::int64_t> counted_in_window(const std::string& card_id, const std::string& transaction_type,
+                                         std::int64_t from_ms, std::int64_t to_ms);
+
+  // FX: the rate text for base -> quote, or nullopt.
+  Result<std::optional<std::string>> fx_rate(const std::string& base, const std::string& quote);
+  Status upsert_fx_rate(const std::string& base, const std::string& quote, const std::string& rate, std::int64_t now_ms);
+
+ private:
+  Connection& db_;
+};
+
+}  // namespace issuerd::storage
