@@ -10,16 +10,13 @@
 #include "common/currency.h"
 #include "common/ids.h"
 #include "common/money.h"
+#include "common/rate.h"
 
 namespace issuerd::api::admin {
 
 namespace bj = boost::json;
 
 namespace {
-
-// A daily fee rate is exact decimal text with at most 9 decimals, from 0 up to (not
-// including) 1: 0.0005 is 0.05 % a day. Parsed like an amount so no float is involved.
-constexpr Currency rate_scale{"RATE", 9, ""};
 
 bool all_digits(const std::string& text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
@@ -59,6 +56,15 @@ Result<std::vector<std::string>> parse_merchant_ids(const bj::object& body) {
   return ids;
 }
 
+// An optional rate field, normalised to its shortest exact text; "0" when absent.
+Result<std::string> optional_rate(const bj::object& body, std::string_view field, std::int64_t max_ppb) {
+  auto it = body.find(field);
+  if (it == body.end() || it->value().is_null()) return std::string("0");
+  ISSUERD_ASSIGN(std::string text, json::amount_text(it->value(), field));
+  ISSUERD_ASSIGN(std::int64_t ppb, parse_rate_ppb(text, field, max_ppb));
+  return format_rate_ppb(ppb);
+}
+
 Result<storage::CardProductRecord> parse_product(const bj::object& body) {
   storage::CardProductRecord p;
   ISSUERD_ASSIGN(p.name, json::required_string(body, "name"));
@@ -79,19 +85,10 @@ Result<storage::CardProductRecord> parse_product(const bj::object& body) {
   ISSUERD_ASSIGN(p.card_level, parse_card_level(body));
   ISSUERD_ASSIGN(p.form, json::required_string(body, "form"));
   if (p.form != "virtual" && p.form != "physical") return invalid("invalid_form", "form must be virtual or physical", "form");
-  p.over_limit_fee_rate_daily = "0";
-  if (auto it = body.find("over_limit_fee_rate_daily"); it != body.end() && !it->value().is_null()) {
-    ISSUERD_ASSIGN(std::string text, json::amount_text(it->value(), "over_limit_fee_rate_daily"));
-    auto rate = parse_amount_minor(text, rate_scale, AmountSign::non_negative, "over_limit_fee_rate_daily");
-    if (!rate.ok() || *rate >= 1'000'000'000) {
-      return invalid("invalid_rate", "over_limit_fee_rate_daily must be a decimal from 0 to below 1, at most 9 decimals",
-                     "over_limit_fee_rate_daily");
-    }
-    p.over_limit_fee_rate_daily = format_amount(*rate, rate_scale);
-    // Shown as the shortest exact decimal: "0.0005", not "0.000500000".
-    while (p.over_limit_fee_rate_daily.back() == '0') p.over_limit_fee_rate_daily.pop_back();
-    if (p.over_limit_fee_rate_daily.back() == '.') p.over_limit_fee_rate_daily.pop_back();
-  }
+  // Rates are exact decimal text with at most 9 decimals: 0.0005 is 0.05 % a day.
+  ISSUERD_ASSIGN(p.over_limit_fee_rate_daily, optional_rate(body, "over_limit_fee_rate_daily", rate_one_ppb - 1));
+  ISSUERD_ASSIGN(p.capture_tolerance_rate, optional_rate(body, "capture_tolerance_rate", rate_one_ppb));
+  ISSUERD_ASSIGN(p.fx_fee_rate, optional_rate(body, "fx_fee_rate", rate_one_ppb / 10));
   ISSUERD_ASSIGN(auto expiry_years, json::optional_integer(body, "expiry_years"));
   p.expiry_years = expiry_years.value_or(3);
   if (p.expiry_years < 1 || p.expiry_years > 10) {
@@ -112,6 +109,8 @@ bj::object product_json(const storage::CardProductRecord& p) {
                     {"card_level", p.card_level},
                     {"form", p.form},
                     {"over_limit_fee_rate_daily", p.over_limit_fee_rate_daily},
+                    {"capture_tolerance_rate", p.capture_tolerance_rate},
+                    {"fx_fee_rate", p.fx_fee_rate},
                     {"expiry_years", p.expiry_years},
                     {"merchant_ids", std::move(merchants)},
                     {"created_at", format_rfc3339_ms(p.created_at_ms)}};
