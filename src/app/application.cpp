@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/admin/admin_api.h"
+#include "api/hashdt/hashdt_api.h"
 #include "api/musepay/musepay_api.h"
 #include "api/sim/sim_api.h"
 #include "api/shared/services.h"
@@ -20,6 +21,7 @@
 #include "engine/writer.h"
 #include "http/server.h"
 #include "jobs/card_application_job.h"
+#include "jobs/daily_fees.h"
 #include "jobs/job_runner.h"
 #include "jobs/outbox.h"
 #include "storage/migrations.h"
@@ -99,6 +101,7 @@ int run_issuerd(const Config& config) {
   http::Router router;
   api::admin::register_routes(router, services, config.test_clock);
   api::musepay::register_routes(router, services);
+  api::hashdt::register_routes(router, services);
   api::sim::register_routes(router, services);
   http::ServerConfig server_config;
   server_config.host = config.listen_host;
@@ -130,7 +133,10 @@ int run_issuerd(const Config& config) {
   });
   deliverer.start();
   job_runner.start();
+  jobs::DailyFeeScheduler daily_fees(services);
+  daily_fees.start();
   server.run();
+  daily_fees.stop();
   job_runner.stop();
   deliverer.stop();
   writer.stop();

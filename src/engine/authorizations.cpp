@@ -236,7 +236,8 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   a.card_id = card.card_id;
   a.currency = card.currency;
   a.detail_id = next_id();
-  ISSUERD_ASSIGN(AccountRef source, funding_source(card));
+  ISSUERD_ASSIGN(FundingSource funding_info, funding_source(store, card));
+  const AccountRef source = funding_info.account;
   a.funding_kind = domain::account_kind_name(source.kind);
   a.funding_owner_id = source.owner_id;
   ISSUERD_ASSIGN(auto amount, to_card_amount(store, in.amount_minor, in.currency, card, std::nullopt));
@@ -250,11 +251,14 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   ISSUERD_ASSIGN(auto cvv, cvv_matches(keys, card, in));
   ISSUERD_ASSIGN(auto usage, control_usage(store, card, in.type, in.now_ms));
   ISSUERD_ASSIGN(domain::Account funding, load(store, source, in.now_ms));
+  ISSUERD_ASSIGN(std::int64_t spendable, spendable_minor(store, card, in.now_ms));
   const domain::CardFacts facts{true, card.card_status, card.status_reason, card.enable_present_transaction,
                                 card.enable_no_present_transaction, card.expiry_month, card.expiry_year};
-  const domain::Decision decision =
-      domain::decide(facts, {in.expiry_month, in.expiry_year, cvv}, usage, funding.available_minor(),
-                     {in.type, a.amount_minor, in.card_present, in.now_ms});
+  domain::Decision decision = domain::decide(facts, {in.expiry_month, in.expiry_year, cvv}, usage, spendable,
+                                             {in.type, a.amount_minor, in.card_present, in.now_ms});
+  // A frozen quota blocks its cards like a restriction on the card (62), once the card
+  // itself has passed its own checks.
+  if (decision.approved && funding_info.frozen) decision = domain::declined("62", "quota_frozen");
   if (!decision.approved) {
     mark_declined(a, decision);
     return record_card_transaction(store, a, card, "CHARGE", "REJECT", a.amount_minor - a.fx_fee_minor, a.detail_id,
@@ -262,6 +266,8 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   }
   ISSUERD_TRY(domain::hold(funding, a.amount_minor));
   ISSUERD_TRY(store.save_account(funding));
+  CardRecord capped = card;
+  ISSUERD_TRY(adjust_cap_use(store, capped, a.amount_minor, in.now_ms));
   a.status = "APPROVED";
   a.state = "pending";
   a.response_code = "00";
@@ -301,6 +307,8 @@ Status release_part(storage::Store& store, AuthorizationRecord& a, std::int64_t 
   ISSUERD_TRY(store.save_account(funding));
   a.held_minor -= release_minor;
   a.counted_minor -= release_minor;
+  ISSUERD_ASSIGN(CardRecord card, card_of(store, a));
+  ISSUERD_TRY(adjust_cap_use(store, card, -release_minor, now_ms));
   return rewrite_hold(store, a, funding, now_ms);
 }
 
@@ -375,6 +383,7 @@ Result<AuthorizationOutcome> capture(storage::Store& store, const std::optional<
     }
   }
   ISSUERD_ASSIGN(domain::Account funding, load(store, funding_of(a), now_ms));
+  ISSUERD_TRY(adjust_cap_use(store, card, amount.total_minor - a.held_minor, now_ms));
   domain::release(funding, a.held_minor);
   ISSUERD_TRY(post(store, funding, settlement(a.currency), amount.total_minor - amount.fee_minor, "capture",
                    a.authorization_id, now_ms));
@@ -438,7 +447,10 @@ Result<RefundOutcome> refund(storage::Store& store, const RefundInput& in) {
     ISSUERD_ASSIGN(result.amount_minor, parse_amount_minor(in.amount_text, *find_currency(card.currency),
                                                            AmountSign::positive));
   }
-  ISSUERD_ASSIGN(AccountRef source, funding_source(card));
+  ISSUERD_ASSIGN(FundingSource funding_info, funding_source(store, card));
+  const AccountRef source = funding_info.account;
+  // A refund gives the card's cap back too: the money is back in its source.
+  ISSUERD_TRY(adjust_cap_use(store, card, -result.amount_minor, in.now_ms));
   ISSUERD_ASSIGN(domain::Account settle, load(store, settlement(card.currency), in.now_ms));
   ISSUERD_TRY(post(store, settle, source, result.amount_minor, "refund", result.refund_id, in.now_ms));
   ISSUERD_TRY(store.save_account(settle));

@@ -55,6 +55,10 @@ Status carry_over(storage::Store& store, storage::CardRecord& original, storage:
     control.created_at_ms = control.updated_at_ms = now_ms;
     ISSUERD_TRY(store.cards().upsert_control(control));
   }
+  // A capped card's replacement may spend what the original had left.
+  if (original.cap_limit_minor) {
+    replacement.cap_limit_minor = std::max<std::int64_t>(*original.cap_limit_minor - original.cap_used_minor, 0);
+  }
   replacement.enable_present_transaction = original.enable_present_transaction;
   replacement.enable_no_present_transaction = original.enable_no_present_transaction;
   replacement.replaces_card_id = original.card_id;

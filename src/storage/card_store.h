@@ -75,6 +75,9 @@ struct CardRecord {
   std::optional<std::string> share_quota_id;
   std::int64_t issued_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  // The card's spending cap (shared-quota and shared cards): nullopt means no cap.
+  std::optional<std::int64_t> cap_limit_minor;
+  std::int64_t cap_used_minor = 0;
 };
 
 struct SpendControlRecord {

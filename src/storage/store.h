@@ -18,6 +18,7 @@
 #include "storage/card_store.h"
 #include "storage/job_store.h"
 #include "storage/outbox_store.h"
+#include "storage/quota_store.h"
 
 namespace issuerd::storage {
 
@@ -69,6 +70,7 @@ class Store {
   CardStore cards() { return CardStore(db_); }
   JobStore jobs() { return JobStore(db_); }
   OutboxStore outbox() { return OutboxStore(db_); }
+  QuotaStore quotas() { return QuotaStore(db_); }
 
   // Merchants
   Status insert_merchant(const MerchantRecord& merchant);

@@ -2,6 +2,7 @@
 
 #include "api/admin/admin_support.h"
 #include "api/admin/card_products.h"
+#include "api/admin/daily_fee_routes.h"
 #include "api/admin/fx_rates.h"
 #include "api/admin/webhook_routes.h"
 
@@ -305,6 +306,7 @@ void register_routes(http::Router& router, Services& services, bool test_clock) 
              }));
   register_card_product_routes(router, services);
   register_fx_rate_routes(router, services);
+  register_daily_fee_routes(router, services);
   register_webhook_routes(router, services);
   if (test_clock) {
     router.add("POST", "/admin/v1/test/clock",

@@ -73,28 +73,51 @@ Result<std::int64_t> check_top_up(const TopUpRequest& request, const storage::Ca
   }
   ISSUERD_ASSIGN(std::int64_t amount_minor,
                  parse_amount_minor(request.amount_text, *find_currency(card.currency), AmountSign::positive, "amount"));
-  if (card.funding_kind != "card_balance") {
-    return invalid("funding_kind_not_supported", "top-up is not available yet for cards funded by " + card.funding_kind);
+  if (card.funding_kind == "merchant_main") {
+    return invalid("funding_kind_not_supported", "cards that spend the main account take no top-ups");
   }
   return amount_minor;
 }
 
-// The transfer, the order and the card transaction of one top-up; the caller's savepoint
-// undoes all of them if any fails.
-Result<storage::CardOrderRecord> record_top_up(storage::Store& store, const TopUpRequest& request,
-                                               const storage::CardRecord& card, std::int64_t amount_minor,
-                                               std::int64_t now_ms) {
-  storage::CardOrderRecord order{next_id(), request.merchant_id, card.card_id, request.request_id, "TOP_UP",
-                                 amount_minor, 0, card.currency, "SUCCESS", std::nullopt, now_ms};
+// A standard card's top-up: money from the merchant's main account to the card's balance.
+Result<std::optional<std::string>> move_to_card(storage::Store& store, const TopUpRequest& request,
+                                                const storage::CardRecord& card, std::int64_t amount_minor,
+                                                const std::string& order_no, std::int64_t now_ms) {
   auto posted = engine::post_transfer(
       store, {domain::AccountKind::merchant_main, request.merchant_id, card.currency},
-      {domain::AccountKind::card, card.card_id, card.currency}, amount_minor, "top_up", order.order_no, now_ms);
+      {domain::AccountKind::card, card.card_id, card.currency}, amount_minor, "top_up", order_no, now_ms);
   if (!posted.ok()) {
     const Error& error = posted.error();
     if (error.reason != "insufficient_balance") return posted.take_error();
     return make_error(error.kind, reason_insufficient_balance, "the merchant's main account has too little for this top-up");
   }
-  order.transfer_id = posted->transfer.transfer_id;
+  return std::optional<std::string>(posted->transfer.transfer_id);
+}
+
+// A shared-quota card's "top-up" (the seed's Top-up API): it raises the card's spending
+// limit and moves no money; the quota holds the money.
+Status raise_card_limit(storage::Store& store, storage::CardRecord card, std::int64_t amount_minor, std::int64_t now_ms) {
+  std::int64_t raised = 0;
+  if (add_overflows(card.cap_limit_minor.value_or(0), amount_minor, &raised)) {
+    return invalid("amount_out_of_range", "the card limit would overflow", "amount");
+  }
+  card.cap_limit_minor = raised;
+  card.updated_at_ms = now_ms;
+  return store.cards().update_card(card);
+}
+
+// The transfer (or limit raise), the order and the card transaction of one top-up; the
+// caller's savepoint undoes all of them if any fails.
+Result<storage::CardOrderRecord> record_top_up(storage::Store& store, const TopUpRequest& request,
+                                               const storage::CardRecord& card, std::int64_t amount_minor,
+                                               std::int64_t now_ms) {
+  storage::CardOrderRecord order{next_id(), request.merchant_id, card.card_id, request.request_id, "TOP_UP",
+                                 amount_minor, 0, card.currency, "SUCCESS", std::nullopt, now_ms};
+  if (card.funding_kind == "budget_quota") {
+    ISSUERD_TRY(raise_card_limit(store, card, amount_minor, now_ms));
+  } else {
+    ISSUERD_ASSIGN(order.transfer_id, move_to_card(store, request, card, amount_minor, order.order_no, now_ms));
+  }
   ISSUERD_TRY(store.cards().insert_order(order));
   storage::CardTransactionRecord transaction;
   transaction.detail_id = next_id();

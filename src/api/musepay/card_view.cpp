@@ -3,6 +3,7 @@
 #include "common/currency.h"
 #include "common/money.h"
 #include "engine/card_issuing.h"
+#include "engine/funding.h"
 
 namespace issuerd::api::musepay {
 
@@ -17,15 +18,14 @@ Result<storage::CardRecord> find_users_card(storage::Store& store, const std::st
   return std::move(*card);
 }
 
-Result<std::int64_t> available_to_spend_minor(storage::Store& store, const storage::CardRecord& card) {
-  if (card.funding_kind != "card_balance") return std::int64_t{0};  // pools come with their own issues
-  ISSUERD_ASSIGN(auto account, store.find_account(domain::AccountKind::card, card.card_id, card.currency));
-  return account ? account->available_minor() : 0;
+Result<std::int64_t> available_to_spend_minor(storage::Store& store, const storage::CardRecord& card,
+                                              std::int64_t now_ms) {
+  return engine::spendable_minor(store, card, now_ms);
 }
 
-Result<bj::object> card_json(storage::Store& store, const storage::CardRecord& card) {
+Result<bj::object> card_json(storage::Store& store, const storage::CardRecord& card, std::int64_t now_ms) {
   const Currency currency = *find_currency(card.currency);
-  ISSUERD_ASSIGN(std::int64_t available_minor, available_to_spend_minor(store, card));
+  ISSUERD_ASSIGN(std::int64_t available_minor, available_to_spend_minor(store, card, now_ms));
   ISSUERD_ASSIGN(auto daily, store.cards().find_control(card.card_id, "PURCHASE", "DAY"));
   bj::object out;
   out["user_id"] = card.user_id;
@@ -49,6 +49,11 @@ Result<bj::object> card_json(storage::Store& store, const storage::CardRecord& c
                                                       : bj::value(nullptr);
   out["enable_present_transaction"] = card.enable_present_transaction;
   out["enable_noPresent_transaction"] = card.enable_no_present_transaction;
+  if (card.share_quota_id) out["share_quota_id"] = *card.share_quota_id;
+  if (card.cap_limit_minor) {
+    out["card_limit"] = format_amount(*card.cap_limit_minor, currency);
+    out["card_limit_used"] = format_amount(card.cap_used_minor, currency);
+  }
   if (card.replaced_by_card_id) out["replaced_by_card_id"] = *card.replaced_by_card_id;
   if (card.replaces_card_id) out["replaces_card_id"] = *card.replaces_card_id;
   return out;

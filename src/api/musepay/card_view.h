@@ -12,10 +12,12 @@ namespace issuerd::api::musepay {
 Result<storage::CardRecord> find_users_card(storage::Store& store, const std::string& merchant_id,
                                             const std::string& user_id, const std::string& card_id);
 
-// What the card can spend now, in minor units: its balance less holds for a standard card.
-Result<std::int64_t> available_to_spend_minor(storage::Store& store, const storage::CardRecord& card);
+// What the card can spend now, in minor units: its funding source's available balance,
+// within the card's cap when it has one.
+Result<std::int64_t> available_to_spend_minor(storage::Store& store, const storage::CardRecord& card,
+                                              std::int64_t now_ms);
 
 // The fields of /v1/card/query (VENDOR-NOTES.md), with real values.
-Result<boost::json::object> card_json(storage::Store& store, const storage::CardRecord& card);
+Result<boost::json::object> card_json(storage::Store& store, const storage::CardRecord& card, std::int64_t now_ms);
 
 }  // namespace issuerd::api::musepay

@@ -39,6 +39,16 @@ Status check_application(storage::Store& store, const storage::CardApplicationRe
     return invalid("card_level_mismatch", "card_level must be the product's level (" + product->card_level + ")",
                    "card_level");
   }
+  if (application.share_quota_id && application.kind == "apply") {
+    ISSUERD_ASSIGN(auto quota, store.quotas().find(application.merchant_id, *application.share_quota_id));
+    if (!quota) return make_error(ErrorKind::not_found, "quota_not_found", "no budget quota with this id", "share_quota_id");
+    if (quota->status == "FROZEN") {
+      return make_error(ErrorKind::failed_precondition, "quota_frozen", "the budget quota is frozen", "share_quota_id");
+    }
+    if (quota->card_product_id != application.card_product_id) {
+      return invalid("product_mismatch", "card_product_id must be the budget quota's product", "card_product_id");
+    }
+  }
   return Status::success();
 }
 
@@ -119,9 +129,9 @@ void query(Services& services, Call call, http::Responder respond) {
   auto ids = card_and_user(call);
   if (!ids.ok()) return respond(error_response(ids.error()));
   submit_read(services, call, "/v1/card/query",
-              [merchant_id = call.merchant.merchant_id, ids = *ids](storage::Store& store) -> Result<bj::value> {
+              [&services, merchant_id = call.merchant.merchant_id, ids = *ids](storage::Store& store) -> Result<bj::value> {
                 ISSUERD_ASSIGN(auto card, find_users_card(store, merchant_id, ids.second, ids.first));
-                ISSUERD_ASSIGN(auto view, card_json(store, card));
+                ISSUERD_ASSIGN(auto view, card_json(store, card, services.clock.now_ms()));
                 return bj::value(std::move(view));
               },
               std::move(respond));
