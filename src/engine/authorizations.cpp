@@ -11,6 +11,8 @@
 #include "crypto/vault.h"
 #include "domain/authorization.h"
 #include "domain/ledger.h"
+#include "engine/adpos_events.h"
+#include "engine/auto_top_up.h"
 #include "engine/card_issuing.h"
 #include "engine/events.h"
 #include "engine/funding.h"
@@ -170,11 +172,15 @@ bj::object bill_event(const AuthorizationRecord& a, const std::string& tx_type, 
                     {"response_code", a.response_code}};
 }
 
+// The MusePay-shaped CARD_BILL_TRANSACTION, and for cards AdPos issued, AdPos's own shape.
 Status notify(storage::Store& store, const AuthorizationRecord& a, const std::string& tx_type,
               const std::string& tx_status, std::int64_t amount_minor, std::int64_t now_ms) {
-  return enqueue_callback(store, a.merchant_id, "CARD_BILL_TRANSACTION", bill_event(a, tx_type, tx_status, amount_minor),
-                          now_ms)
-      .ok() ? Status::success() : Status(make_error(ErrorKind::internal, "callback_failed", "could not queue a callback"));
+  ISSUERD_TRY(enqueue_callback(store, a.merchant_id, "CARD_BILL_TRANSACTION",
+                               bill_event(a, tx_type, tx_status, amount_minor), now_ms));
+  if (a.card_id.empty()) return Status::success();
+  ISSUERD_ASSIGN(auto card, store.cards().find_card(a.merchant_id, a.card_id));
+  if (!card || card->origin != "adpos") return Status::success();
+  return emit_adpos_transaction(store, a, *card, tx_type, tx_status, amount_minor, now_ms);
 }
 
 Status record_card_transaction(storage::Store& store, const AuthorizationRecord& a, const CardRecord& card,
@@ -273,8 +279,9 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   a.response_code = "00";
   a.held_minor = a.counted_minor = a.amount_minor;
   ISSUERD_TRY(rewrite_hold(store, a, funding, in.now_ms));
-  return record_card_transaction(store, a, card, "CHARGE", "PENDING", a.amount_minor - a.fx_fee_minor, a.detail_id,
-                                 in.now_ms);
+  ISSUERD_TRY(record_card_transaction(store, a, card, "CHARGE", "PENDING", a.amount_minor - a.fx_fee_minor, a.detail_id,
+                                      in.now_ms));
+  return apply_auto_top_up(store, card.merchant_id, card.card_id, in.now_ms);
 }
 
 Result<CardRecord> card_of(storage::Store& store, const AuthorizationRecord& a) {
@@ -404,6 +411,7 @@ Result<AuthorizationOutcome> capture(storage::Store& store, const std::optional<
   if (amount.fee_minor > 0) {
     ISSUERD_TRY(record_card_transaction(store, a, card, "FEE", "POSTED", amount.fee_minor, next_id(), now_ms));
   }
+  ISSUERD_TRY(apply_auto_top_up(store, card.merchant_id, card.card_id, now_ms));
   return outcome(store, a, now_ms);
 }
 

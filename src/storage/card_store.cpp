@@ -32,7 +32,8 @@ constexpr const char* card_columns =
     "pan_lookup_hash, pan_first6, pan_last4, expiry_month, expiry_year, embossed_name, phone_number, "
     "phone_area_code, card_status, status_reason, replaced_by_card_id, replaces_card_id, "
     "enable_present_transaction, enable_no_present_transaction, pin_block_sealed, funding_kind, share_quota_id, "
-    "issued_at_ms, updated_at_ms, cap_limit_minor, cap_used_minor";
+    "issued_at_ms, updated_at_ms, cap_limit_minor, cap_used_minor, origin, auto_topup_min_minor, "
+    "auto_topup_amount_minor";
 
 CardRecord card_from(const Row& r) {
   CardRecord c;
@@ -66,6 +67,9 @@ CardRecord card_from(const Row& r) {
   c.updated_at_ms = r.integer(27);
   c.cap_limit_minor = r.optional_integer(28);
   c.cap_used_minor = r.integer(29);
+  c.origin = r.text(30);
+  c.auto_topup_min_minor = r.optional_integer(31);
+  c.auto_topup_amount_minor = r.optional_integer(32);
   return c;
 }
 
@@ -189,13 +193,15 @@ Result<std::optional<CardApplicationRecord>> CardStore::find_application_by_requ
 Status CardStore::insert_card(const CardRecord& c) {
   ISSUERD_TRY(run_execute(
       db_, std::string("INSERT INTO cards (") + card_columns +
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+               "?)",
       {c.card_id, c.merchant_id, c.user_id, c.card_product_id, c.card_level, c.network, c.form, c.currency,
        c.pan_sealed, c.pan_lookup_hash, c.pan_first6, c.pan_last4, c.expiry_month, c.expiry_year,
        nullable(c.embossed_name), c.phone_number, c.phone_area_code, c.card_status, nullable(c.status_reason),
        nullable(c.replaced_by_card_id), nullable(c.replaces_card_id), flag(c.enable_present_transaction),
        flag(c.enable_no_present_transaction), nullable(c.pin_block_sealed), c.funding_kind, nullable(c.share_quota_id),
-       c.issued_at_ms, c.updated_at_ms, nullable(c.cap_limit_minor), c.cap_used_minor}));
+       c.issued_at_ms, c.updated_at_ms, nullable(c.cap_limit_minor), c.cap_used_minor, c.origin,
+       nullable(c.auto_topup_min_minor), nullable(c.auto_topup_amount_minor)}));
   return Status::success();
 }
 
@@ -204,11 +210,13 @@ Status CardStore::update_card(const CardRecord& c) {
                           "UPDATE cards SET card_status = ?, status_reason = ?, replaced_by_card_id = ?, "
                           "phone_number = ?, phone_area_code = ?, enable_present_transaction = ?, "
                           "enable_no_present_transaction = ?, pin_block_sealed = ?, updated_at_ms = ?, "
-                          "cap_limit_minor = ?, cap_used_minor = ? WHERE card_id = ?",
+                          "cap_limit_minor = ?, cap_used_minor = ?, auto_topup_min_minor = ?, "
+                          "auto_topup_amount_minor = ? WHERE card_id = ?",
                           {c.card_status, nullable(c.status_reason), nullable(c.replaced_by_card_id), c.phone_number,
                            c.phone_area_code, flag(c.enable_present_transaction),
                            flag(c.enable_no_present_transaction), nullable(c.pin_block_sealed), c.updated_at_ms,
-                           nullable(c.cap_limit_minor), c.cap_used_minor, c.card_id}));
+                           nullable(c.cap_limit_minor), c.cap_used_minor, nullable(c.auto_topup_min_minor),
+                           nullable(c.auto_topup_amount_minor), c.card_id}));
   return Status::success();
 }
 

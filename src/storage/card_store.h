@@ -78,6 +78,11 @@ struct CardRecord {
   // The card's spending cap (shared-quota and shared cards): nullopt means no cap.
   std::optional<std::int64_t> cap_limit_minor;
   std::int64_t cap_used_minor = 0;
+  std::string origin = "musepay";  // the dialect that issued it: musepay | hashdt | adpos
+  // Auto top-up (AdPos): below `min`, a standard card receives `amount` from the main
+  // account; a capped card's remaining cap is reset to `amount`. nullopt: off.
+  std::optional<std::int64_t> auto_topup_min_minor;
+  std::optional<std::int64_t> auto_topup_amount_minor;
 };
 
 struct SpendControlRecord {

@@ -1,0 +1,18 @@
+// AdPos auto top-up, run after a transaction has changed what a card can spend:
+// - a standard card whose spendable balance fell below its minimum receives its top-up
+//   amount from the merchant's main account; when the main account is short nothing moves,
+//   and the failure is recorded (a REJECT top-up transaction) and called back;
+// - a capped card whose remaining cap fell below its minimum has its remaining cap reset
+//   to the configured amount (no money moves: the cap only limits spending).
+#pragma once
+
+#include <cstdint>
+
+#include "storage/store.h"
+
+namespace issuerd::engine {
+
+Status apply_auto_top_up(storage::Store& store, const std::string& merchant_id, const std::string& card_id,
+                         std::int64_t now_ms);
+
+}  // namespace issuerd::engine
