@@ -7,6 +7,9 @@
 
 namespace issuerd::http {
 
+// The value of one hexadecimal digit, or -1.
+int hex_digit_value(char c);
+
 // Decodes %XX escapes (and '+' as space when `plus_is_space`); nullopt on a bad escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 

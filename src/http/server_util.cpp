@@ -1,5 +1,7 @@
 #include "http/server_util.h"
 
+#include "http/query.h"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -8,13 +10,6 @@
 
 namespace issuerd::http::detail {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -82,8 +77,8 @@ bool parse_target(std::string_view target, std::string& path, std::string& query
       continue;
     }
     if (i + 2 >= raw_path.size()) return false;  // needs two hex digits after '%'
-    const int high = hex_value(raw_path[i + 1]);
-    const int low = hex_value(raw_path[i + 2]);
+    const int high = hex_digit_value(raw_path[i + 1]);
+    const int low = hex_digit_value(raw_path[i + 2]);
     if (high < 0 || low < 0) return false;
     const int decoded = high * 16 + low;
     if (decoded == 0) return false;

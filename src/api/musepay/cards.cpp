@@ -62,7 +62,9 @@ bj::object application_json(const storage::CardApplicationRecord& application) {
   return out;
 }
 
-Result<storage::CardApplicationRecord> parse_apply(const Call& call) {
+}  // namespace
+
+Result<storage::CardApplicationRecord> parse_application(const Call& call) {
   storage::CardApplicationRecord a;
   a.merchant_id = call.merchant.merchant_id;
   a.kind = "apply";
@@ -84,8 +86,10 @@ Result<storage::CardApplicationRecord> parse_apply(const Call& call) {
   return a;
 }
 
+namespace {
+
 void apply(Services& services, Call call, http::Responder respond) {
-  auto application = parse_apply(call);
+  auto application = parse_application(call);
   if (!application.ok()) return respond(error_response(application.error()));
   submit_application(services, call, "/v1/card/apply", std::move(application).value(), std::move(respond));
 }

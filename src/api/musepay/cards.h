@@ -15,6 +15,10 @@ namespace issuerd::api::musepay {
 
 void register_card_routes(http::Router& router, Services& services);
 
+// The fields of /v1/card/apply (also the shared-quota apply's): user_id, request_id,
+// card_product_id, card_level, phone_number, phone_area_code, embossed_name.
+Result<storage::CardApplicationRecord> parse_application(const Call& call);
+
 // Records an application and its job, idempotent on its request_id, and answers
 // {apply_status, apply_id, request_id}. Shared by /v1/card/apply, /v1/card/replace and the
 // shared-quota apply.

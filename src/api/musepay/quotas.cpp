@@ -164,28 +164,12 @@ void set_status(Services& services, const Call& call, const std::string& route, 
 // ---- shared-quota cards ----
 
 void apply_shared(Services& services, Call call, http::Responder respond) {
-  storage::CardApplicationRecord a;
-  auto parsed = [&]() -> Status {
-    a.merchant_id = call.merchant.merchant_id;
-    a.kind = "apply";
-    ISSUERD_ASSIGN(a.user_id, required_text(call.body, "user_id"));
-    ISSUERD_ASSIGN(a.request_id, required_text(call.body, "request_id"));
-    ISSUERD_ASSIGN(a.card_product_id, required_text(call.body, "card_product_id"));
-    const bj::value* level = call.body.if_contains("card_level");
-    if (level != nullptr && level->is_int64()) {
-      a.card_level = std::to_string(level->get_int64());
-    } else {
-      ISSUERD_ASSIGN(a.card_level, required_text(call.body, "card_level", 32));
-    }
-    ISSUERD_ASSIGN(a.phone_number, phone_number(call.body));
-    ISSUERD_ASSIGN(a.phone_area_code, phone_area_code(call.body));
-    ISSUERD_ASSIGN(a.embossed_name, json::optional_string(call.body, "embossed_name"));
-    ISSUERD_ASSIGN(std::string quota_id, required_text(call.body, "share_quota_id"));
-    a.share_quota_id = quota_id;
-    return Status::success();
-  }();
-  if (!parsed.ok()) return respond(error_response(parsed.error()));
-  submit_application(services, call, "/v1/card/share-quota/apply", std::move(a), std::move(respond));
+  auto application = parse_application(call);
+  if (!application.ok()) return respond(error_response(application.error()));
+  auto quota_id = required_text(call.body, "share_quota_id");
+  if (!quota_id.ok()) return respond(error_response(quota_id.error()));
+  application->share_quota_id = *quota_id;
+  submit_application(services, call, "/v1/card/share-quota/apply", std::move(application).value(), std::move(respond));
 }
 
 // Sets a shared card's total limit (raising or lowering it); never below what it has used.
