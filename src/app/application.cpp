@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/admin/admin_api.h"
+#include "api/adpos/adpos_api.h"
 #include "api/hashdt/hashdt_api.h"
 #include "api/musepay/musepay_api.h"
 #include "api/sim/sim_api.h"
@@ -20,6 +21,7 @@
 #include "crypto/keys.h"
 #include "engine/writer.h"
 #include "http/server.h"
+#include "jobs/adpos_task_job.h"
 #include "jobs/card_application_job.h"
 #include "jobs/daily_fees.h"
 #include "jobs/job_runner.h"
@@ -95,6 +97,10 @@ int run_issuerd(const Config& config) {
                          [&keys = *keys](storage::Store& store, const storage::JobRecord& job, std::int64_t now_ms) {
                            return jobs::process_card_application(store, keys, job, now_ms);
                          });
+  job_runner.add_handler(jobs::adpos_task_job,
+                         [&keys = *keys](storage::Store& store, const storage::JobRecord& job, std::int64_t now_ms) {
+                           return jobs::process_adpos_task(store, keys, job, now_ms);
+                         });
   services.wake_jobs = [&job_runner] { job_runner.wake(); };
   services.wake_callbacks = [&deliverer] { deliverer.wake(); };
 
@@ -103,6 +109,7 @@ int run_issuerd(const Config& config) {
   api::musepay::register_routes(router, services);
   api::hashdt::register_routes(router, services);
   api::sim::register_routes(router, services);
+  api::adpos::register_routes(router, services);
   http::ServerConfig server_config;
   server_config.host = config.listen_host;
   server_config.port = config.listen_port;
