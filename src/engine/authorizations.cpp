@@ -251,6 +251,11 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
     mark_declined(a, domain::declined("05", "no_fx_rate"));
     return record_card_transaction(store, a, card, "CHARGE", "REJECT", 0, a.detail_id, in.now_ms);
   }
+  if (amount->total_minor <= 0) {
+    // Worth less than one minor unit of the card's currency: ISO 8583 13, invalid amount.
+    mark_declined(a, domain::declined("13", "amount_below_minor_unit"));
+    return record_card_transaction(store, a, card, "CHARGE", "REJECT", 0, a.detail_id, in.now_ms);
+  }
   a.amount_minor = amount->total_minor;
   a.fx_fee_minor = amount->fee_minor;
   a.fx_rate = amount->rate;
@@ -298,6 +303,10 @@ Result<CardAmount> amount_for(storage::Store& store, const AuthorizationRecord& 
                                                        AmountSign::positive));
   ISSUERD_ASSIGN(auto amount, to_card_amount(store, minor, a.original_currency, card, a.fx_rate));
   ISSUERD_ASSERT(amount.has_value());
+  if (amount->total_minor <= 0) {
+    return make_error(ErrorKind::invalid_argument, "amount_below_minor_unit",
+                      "amount is worth less than one minor unit of the card's currency", "amount");
+  }
   return *amount;
 }
 
@@ -434,6 +443,10 @@ Result<RefundOutcome> refund(storage::Store& store, const RefundInput& in) {
   if (in.authorization_id) {
     ISSUERD_ASSIGN(a, find_authorization(store, in.merchant_scope, *in.authorization_id));
     if (a->state != "captured") return wrong_state(*a, "refund");
+    if (in.currency && *in.currency != a->original_currency) {
+      return make_error(ErrorKind::invalid_argument, "currency_mismatch",
+                        "a refund is in the authorization's currency (" + a->original_currency + ")", "currency");
+    }
     ISSUERD_ASSIGN(card, card_of(store, *a));
     ISSUERD_ASSIGN(CardAmount amount, amount_for(store, *a, card, in.amount_text));
     // The FX fee is not refunded: only the converted amount goes back.

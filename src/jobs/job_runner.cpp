@@ -9,7 +9,8 @@
 namespace issuerd::jobs {
 
 Status enqueue_job(storage::Store& store, const std::string& kind, const std::string& subject_id, std::int64_t now_ms) {
-  return store.jobs().insert(storage::JobRecord{next_id(), kind, subject_id, "pending", 0, now_ms, std::nullopt, now_ms, now_ms});
+  // Due at once: jobs run by the wall clock, whatever (test) clock the caller's now_ms is on.
+  return store.jobs().insert(storage::JobRecord{next_id(), kind, subject_id, "pending", 0, 0, std::nullopt, now_ms, now_ms});
 }
 
 JobRunner::JobRunner(api::Services& services, JobLimits limits) : services_(services), limits_(limits) {}

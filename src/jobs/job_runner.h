@@ -30,7 +30,7 @@ struct JobLimits {
   std::int64_t attempts_max = 10;
 };
 
-// A new pending job for `subject_id`, due now. Call inside the command that needs it.
+// A new pending job for `subject_id`, due at once. Call inside the command that needs it.
 Status enqueue_job(storage::Store& store, const std::string& kind, const std::string& subject_id, std::int64_t now_ms);
 
 class JobRunner {
