@@ -273,6 +273,17 @@ TEST_P(AdminApi, TestClock) {
   EXPECT_EQ(bad.text("field"), "now");
 }
 
+TEST_P(AdminApi, TestClockExistsOnlyWithTheFlag) {
+  testing::ServerOptions options = server_options();
+  options.test_clock = false;
+  testing::ServerProcess plain(options);
+  http::Client client = plain.client();
+  auto response = client.request("POST", "/admin/v1/test/clock",
+                                 {{"Authorization", "Bearer " + plain.admin_token()}}, R"({"now":"2026-01-01T00:00:00Z"})");
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(response->status, 404);
+}
+
 TEST_P(AdminApi, UnknownRoutesAndMethods) {
   Reply missing = call("GET", "/nope");
   EXPECT_EQ(missing.status, 404);

@@ -98,6 +98,14 @@ TEST_P(MusePayCards, ApplyIssuesAVirtualCard) {
   Reply result = musepay_->wait_for_application(user_id, "second");
   EXPECT_EQ(result["data"].at("apply_status").as_string(), "AUDIT_REFUSE");
   EXPECT_TRUE(result["data"].at("card_id").is_null());
+  // Each decided application queued an APPLY_AUDIT callback, with its outcome.
+  Reply events = admin("GET", "/admin/v1/merchants/" + musepay_->merchant_id() + "/events");
+  ASSERT_EQ(events.status, 200) << events.body;
+  int audits = 0;
+  for (const auto& event : events["data"].as_array()) {
+    if (event.at("type").as_string() == "APPLY_AUDIT") ++audits;
+  }
+  EXPECT_EQ(audits, 2) << events.body;
 }
 
 TEST_P(MusePayCards, ApplyValidatesAndIsIdempotent) {
