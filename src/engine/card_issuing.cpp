@@ -67,6 +67,7 @@ Result<storage::CardRecord> issue_card(storage::Store& store, const crypto::Plat
   card.enable_no_present_transaction = true;
   card.funding_kind = issue.funding_kind;
   card.share_quota_id = issue.share_quota_id;
+  card.origin = issue.origin;
   // A shared-quota card spends nothing until its limit is set (the seed's Top-up API).
   if (card.funding_kind == "budget_quota") card.cap_limit_minor = 0;
   card.issued_at_ms = now_ms;

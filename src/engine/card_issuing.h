@@ -21,6 +21,7 @@ struct CardIssue {
   std::optional<std::string> embossed_name;
   std::string funding_kind = "card_balance";  // card_balance | budget_quota | merchant_main
   std::optional<std::string> share_quota_id;
+  std::string origin = "musepay";  // the dialect issuing it: musepay | hashdt | adpos
 };
 
 Result<storage::CardRecord> issue_card(storage::Store& store, const crypto::PlatformKeys& keys, const CardIssue& issue,

@@ -5,8 +5,13 @@
 // TLS client without certificate verification would be worse than none. Such events
 // fail with last_error "https_not_supported" (and are retried, in case the merchant
 // switches to an http URL).
+//
+// Two shapes go out: MusePay's RSA-signed envelope for every event, except the events of
+// AdPos cards (ADPOS_TRANSACTION, CARD_AUTO_TOP_UP), which go as AdPos sends them: the
+// bare data, HMAC-signed with the merchant's webhook secret (adpos_callback below).
 #include "jobs/outbox.h"
 
+#include "engine/adpos_events.h"
 #include "engine/events.h"
 
 #include <algorithm>
@@ -17,6 +22,7 @@
 #include <set>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -103,6 +109,12 @@ Result<WebhookTarget> parse_webhook_target(const std::string& url) {
 
 // ---- the callback body ----
 
+// What one attempt sends: the body and the headers beyond the usual ones.
+struct OutgoingCallback {
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
 // MusePay's callback: the common parameters around the event, signed like a request but
 // with the platform's private key (VENDOR-NOTES). A fresh timestamp and nonce per attempt
 // let the merchant apply the same replay checks it applies to requests.
@@ -119,13 +131,32 @@ std::string callback_body(const storage::OutboxEvent& event, bj::object data, co
   return bj::serialize(body);
 }
 
-bhttp::request<bhttp::string_body> callback_request(const WebhookTarget& target, std::string body) {
+// AdPos's callback (ADPOS_TRANSACTION, and CARD_AUTO_TOP_UP, which only AdPos cards have):
+// the event's data as the whole body, as AdPos sends it, signed Stripe-style with the
+// merchant's webhook secret: X-AdPos-Signature "t=<unix seconds>,v1=<hex HMAC-SHA256 of
+// "<t>.<body>">". The stored payload is sent byte for byte, so what was signed is what
+// arrives. The event id and type ride in headers, for de-duplication and routing.
+bool is_adpos_event(const std::string& event_type) {
+  return event_type == engine::adpos_transaction_event || event_type == "CARD_AUTO_TOP_UP";
+}
+
+OutgoingCallback adpos_callback(const storage::OutboxEvent& event, const std::string& secret_hex) {
+  const std::string timestamp = std::to_string(wall_clock_ms() / 1000);
+  const std::string signature = crypto::hmac_sha256_hex(secret_hex, timestamp + "." + event.payload);
+  return OutgoingCallback{event.payload,
+                          {{"X-AdPos-Signature", "t=" + timestamp + ",v1=" + signature},
+                           {"X-AdPos-Event", event.event_type},
+                           {"X-AdPos-Event-Id", event.event_id}}};
+}
+
+bhttp::request<bhttp::string_body> callback_request(const WebhookTarget& target, OutgoingCallback callback) {
   bhttp::request<bhttp::string_body> request{bhttp::verb::post, target.target, 11};
   request.set(bhttp::field::host, target.host_header);
   request.set(bhttp::field::content_type, "application/json");
   request.set(bhttp::field::user_agent, "issuerd-callbacks/1");
+  for (const auto& [name, value] : callback.headers) request.set(name, value);
   request.keep_alive(false);  // one event per connection: no idle sockets to manage
-  request.body() = std::move(body);
+  request.body() = std::move(callback.body);
   request.prepare_payload();
   return request;
 }
@@ -187,7 +218,8 @@ struct CallbackDeliverer::Impl {
   void wait_idle();
   bool poll_once();
   Attempt attempt(const storage::OutboxEvent& event);
-  Attempt post(const WebhookTarget& target, std::string body);
+  Attempt post(const WebhookTarget& target, OutgoingCallback callback);
+  Attempt attempt_adpos(const storage::OutboxEvent& event, const WebhookTarget& target);
   bool run_io(const bool& completed);
   storage::OutboxEvent after_attempt(storage::OutboxEvent event, const Attempt& outcome, std::int64_t now_ms);
   std::int64_t retry_delay_ms(std::int64_t attempts);
@@ -258,7 +290,17 @@ Attempt CallbackDeliverer::Impl::attempt(const storage::OutboxEvent& event) {
   if (!target.ok()) return failed(target.error().reason);
   auto data = json::parse_object(event.payload);
   if (!data.ok()) return Attempt{Attempt::Kind::given_up, "invalid_payload", 0};
-  return post(*target, callback_body(event, std::move(data).value(), services.keys.platform_rsa));
+  if (is_adpos_event(event.event_type)) return attempt_adpos(event, *target);
+  return post(*target, {callback_body(event, std::move(data).value(), services.keys.platform_rsa), {}});
+}
+
+Attempt CallbackDeliverer::Impl::attempt_adpos(const storage::OutboxEvent& event, const WebhookTarget& target) {
+  auto secret = services.readers.with_store(
+      [&event](storage::Store& store) { return store.adpos().webhook_secret(event.merchant_id); });
+  if (!secret.ok()) return skipped();
+  // Made with the merchant's first AdPos task, before any of its cards could trade.
+  if (!*secret || (*secret)->empty()) return failed("no_webhook_secret");
+  return post(target, adpos_callback(event, **secret));
 }
 
 // Runs the io_context until the operation just started completes. False when stop()
@@ -273,7 +315,7 @@ bool CallbackDeliverer::Impl::run_io(const bool& completed) {
 
 // One POST under a single deadline for connect, send and the response header. The
 // response body is never read: the status is all a callback needs.
-Attempt CallbackDeliverer::Impl::post(const WebhookTarget& target, std::string body) {
+Attempt CallbackDeliverer::Impl::post(const WebhookTarget& target, OutgoingCallback callback) {
   error_code ec;
   tcp::resolver resolver(io);
   // Synchronous: bounded by the system resolver's own timeouts (IP literals are instant).
@@ -286,7 +328,7 @@ Attempt CallbackDeliverer::Impl::post(const WebhookTarget& target, std::string b
   if (!run_io(completed)) return skipped();
   if (ec) return failed(io_error("connect", ec));
 
-  auto request = callback_request(target, std::move(body));
+  auto request = callback_request(target, std::move(callback));
   completed = false;
   bhttp::async_write(stream, request, [&](error_code result, std::size_t) { ec = result; completed = true; });
   if (!run_io(completed)) return skipped();

@@ -2,8 +2,9 @@
 //
 // An event is written by enqueue_callback() in the same transaction as the change that
 // caused it, so a callback exists exactly when its change committed. CallbackDeliverer
-// then POSTs it to the merchant's webhook URL in MusePay's signed callback shape and
-// records the outcome. Delivery is at least once: an event whose outcome could not be
+// then POSTs it to the merchant's webhook URL and records the outcome: in MusePay's
+// RSA-signed envelope, except AdPos events (ADPOS_TRANSACTION, and CARD_AUTO_TOP_UP of
+// AdPos cards), which go out as the bare data with an X-AdPos-Signature HMAC header. Delivery is at least once: an event whose outcome could not be
 // recorded (crash, failed commit, shutdown mid-request) is sent again, with the same
 // event_id, so merchants deduplicate on event_id.
 #pragma once

@@ -14,6 +14,7 @@
 
 #include "domain/ledger.h"
 #include "storage/connection.h"
+#include "storage/adpos_store.h"
 #include "storage/authorization_store.h"
 #include "storage/card_store.h"
 #include "storage/job_store.h"
@@ -66,6 +67,7 @@ class Store {
   Connection& connection() { return db_; }
 
   // Tables of one area each, on the same connection (and so the same transaction).
+  AdposStore adpos() { return AdposStore(db_); }
   AuthorizationStore authorizations() { return AuthorizationStore(db_); }
   CardStore cards() { return CardStore(db_); }
   JobStore jobs() { return JobStore(db_); }

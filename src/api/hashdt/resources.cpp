@@ -291,6 +291,7 @@ Result<bj::object> issue(Services& services, storage::Store& store, const Call& 
   request.phone_number = phone.is_string() ? std::string(phone.as_string()) : std::string();
   request.embossed_name = embossed_name_for(in, holder);
   request.funding_kind = "card_balance";
+  request.origin = "hashdt";
   ISSUERD_ASSIGN(storage::CardRecord card, engine::issue_card(store, services.keys, request, services.clock.now_ms()));
   return card_json(store, card, std::nullopt);
 }
