@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 ARGS ?=
 
-.PHONY: all deps build run test clean
+.PHONY: all deps build run test fuzz clean
 
 all: build
 
@@ -23,6 +23,23 @@ run: build
 # Unit, storage and end-to-end suites on SQLite and on a private PostgreSQL 15 server.
 test: deps
 	@bash scripts/test.sh
+
+# libFuzzer targets (clang, ASan, UBSan) in build-fuzz/, each for FUZZ_SECONDS (default 60)
+# from the seeds in fuzz/corpus/; see docs/reliability.md.
+fuzz: deps
+	@bash scripts/fuzz.sh
+
+# The benchmark of issue #8 (not part of make test): a Release build, a data set of 10,500
+# cards over HTTP, wrk on SQLite and on a private PostgreSQL, the PL/pgSQL baseline with
+# pgbench, and the decision alone; about 10 minutes. Prints a table and writes
+# bench/results/latest.json; see docs/benchmarks.md. Settings: BENCH_DURATION=10s and more.
+.PHONY: bench
+bench: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@ninja -C $(BUILD_DIR) issuerd
+	@if ninja -C $(BUILD_DIR) -t query decision_benchmark >/dev/null 2>&1; then ninja -C $(BUILD_DIR) decision_benchmark; \
+	  else echo "Google Benchmark not found (libbenchmark-dev): no decision benchmark"; fi
+	@BUILD_DIR="$(abspath $(BUILD_DIR))" python3 bench/run.py
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -54,7 +54,13 @@ Result<std::int64_t> apply_rate(std::int64_t amount_minor, std::int64_t ppb) {
 
 Result<std::int64_t> convert_minor(std::int64_t amount_minor, const Currency& from, const Currency& to,
                                    std::int64_t rate_ppb) {
-  const __int128 numerator = static_cast<__int128>(amount_minor) * rate_ppb * power_of_ten(to.exponent);
+  __int128 scaled = 0;
+  __int128 numerator = 0;
+  // amount x rate x 10^exponent can pass even 128 bits for absurd amounts at absurd rates.
+  if (__builtin_mul_overflow(static_cast<__int128>(amount_minor), static_cast<__int128>(rate_ppb), &scaled) ||
+      __builtin_mul_overflow(scaled, power_of_ten(to.exponent), &numerator)) {
+    return out_of_range();
+  }
   const __int128 denominator = power_of_ten(from.exponent) * rate_one_ppb;
   return divide_half_up(numerator, denominator);
 }

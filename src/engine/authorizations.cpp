@@ -92,7 +92,11 @@ Result<std::optional<CardAmount>> to_card_amount(storage::Store& store, std::int
   ISSUERD_ASSIGN(std::int64_t converted, convert_minor(amount_minor, *find_currency(currency),
                                                        *find_currency(card.currency), rate_ppb));
   ISSUERD_ASSIGN(std::int64_t fee, apply_rate(converted, fee_ppb));
-  return std::optional<CardAmount>(CardAmount{converted + fee, fee, rate_text});
+  std::int64_t total = 0;
+  if (add_overflows(converted, fee, &total)) {
+    return make_error(ErrorKind::invalid_argument, "amount_out_of_range", "amount is out of range", "amount");
+  }
+  return std::optional<CardAmount>(CardAmount{total, fee, rate_text});
 }
 
 // ---- window usage ----
@@ -246,7 +250,12 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   const AccountRef source = funding_info.account;
   a.funding_kind = domain::account_kind_name(source.kind);
   a.funding_owner_id = source.owner_id;
-  ISSUERD_ASSIGN(auto amount, to_card_amount(store, in.amount_minor, in.currency, card, std::nullopt));
+  auto converted = to_card_amount(store, in.amount_minor, in.currency, card, std::nullopt);
+  if (!converted.ok() && converted.error().reason == "amount_out_of_range") {
+    mark_declined(a, domain::declined("13", "amount_out_of_range"));
+    return record_card_transaction(store, a, card, "CHARGE", "REJECT", 0, a.detail_id, in.now_ms);
+  }
+  ISSUERD_ASSIGN(auto amount, std::move(converted));
   if (!amount) {
     mark_declined(a, domain::declined("05", "no_fx_rate"));
     return record_card_transaction(store, a, card, "CHARGE", "REJECT", 0, a.detail_id, in.now_ms);

@@ -46,6 +46,9 @@ void submit_idempotent_write(Services& services, IdempotentWrite write, http::Re
     http::Response response;
     bool took_effect = false;
   };
+  // The stored fingerprint is keyed: a plain hash of a body holding a PAN and CVV could be
+  // brute-forced from what else is known about the card.
+  write.request_hash = crypto::hmac_sha256_hex(services.keys.hmac_key, write.request_hash);
   auto state = std::make_shared<State>(State{std::move(write), std::move(respond), {}, false});
   const std::string& pan_key = services.keys.pan_key;
   Clock& clock = services.clock;

@@ -42,7 +42,8 @@ struct IdempotentWrite {
 };
 
 // Hash of what makes two requests "the same": the path and the body's fields in sorted
-// canonical form, minus `volatile_fields` (MusePay's timestamp, nonce, sign).
+// canonical form, minus `volatile_fields` (MusePay's timestamp, nonce, sign). It is keyed
+// with the platform's HMAC key before it is stored (the body may hold a PAN).
 std::string request_hash(const std::string& path, const boost::json::object& body,
                          std::initializer_list<std::string_view> volatile_fields = {});
 

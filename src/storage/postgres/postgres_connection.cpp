@@ -346,8 +346,10 @@ class PostgresConnection final : public Connection {
         values[i] = numbers[i].c_str();
       } else if (const auto* text = std::get_if<std::string>(&params[i])) {
         if (text->find('\0') != std::string::npos) {
-          return make_error(ErrorKind::internal, "database_error",
-                            "postgres: parameter " + std::to_string(i + 1) + " contains a NUL byte");
+          // PostgreSQL text cannot hold NUL; SQLite simply finds nothing. Either way it is the
+          // request's fault: an invalid value, not a server error.
+          return make_error(ErrorKind::invalid_argument, "invalid_text",
+                            "a value contains a NUL character, which is not allowed");
         }
         values[i] = text->c_str();
       }
