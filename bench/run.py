@@ -1,0 +1,507 @@
+#!/usr/bin/env python3
+"""issuerd's benchmark (issue #8): `make bench` runs this after a Release build.
+
+For each database (SQLite, then PostgreSQL in a private server from
+scripts/pg-test-server.sh) it starts build/issuerd, creates the data set over HTTP
+(bench/setup_data.py), and drives POST /sim/v1/authorizations with wrk
+(bench/authorize.lua) at each connection count for two mixes:
+  uniform    cards picked uniformly among the standard cards (each its own balance);
+  hot_quota  cards picked uniformly among the shared cards of one budget quota.
+Each run: a warm-up of BENCH_WARMUP, then BENCH_DURATION measured; the writer's mean batch
+is the delta of issuerd_committed_commands_total / issuerd_commits_total over the measured
+run (GET /metrics).
+
+Then the PL/pgSQL baseline (bench/baseline/): the same authorization as one function in its
+own database of the same PostgreSQL server, loaded with the same cards, driven by pgbench
+-M prepared with the same client counts and mixes. And the decision alone
+(decision_benchmark, Google Benchmark).
+
+Prints a table and writes bench/results/latest.json. Settings (environment):
+  BENCH_DURATION=10s  BENCH_WARMUP=2s  BENCH_CONNECTIONS=1,16,64,256
+  BENCH_DATABASES=sqlite,postgres  BENCH_BASELINE=1  BENCH_STANDARD=6000  BENCH_HOT=4000
+  BENCH_OTHER_QUOTAS=5  BENCH_OTHER_CARDS=100  BENCH_WORK_DIR=/tmp/issuerd-bench
+  BENCH_OUT=bench/results/latest.json  BUILD_DIR=build  BENCH_ISSUERD_ARGS= (more issuerd flags)
+"""
+
+import csv
+import datetime
+import io
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+
+MIXES = {"uniform": "cards_standard.txt", "hot_quota": "cards_hot.txt"}
+
+# Issue #8's targets, for the report (nothing is tuned to meet them).
+TARGETS = {"sqlite_auth_per_s_c64": 35000, "postgres_auth_per_s_c64": 20000, "p99_ms_c64": 10,
+           "ratio_uniform": 3, "ratio_hot_quota": 20, "decision_per_s": 1_000_000}
+
+
+def env(name, default):
+    value = os.environ.get(name, "")
+    return value if value else default
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def seconds(text):
+    match = re.fullmatch(r"(\d+)(ms|s|m)?", text.strip())
+    if not match:
+        raise SystemExit(f"bad duration {text!r} (e.g. 10s)")
+    n, unit = int(match.group(1)), match.group(2) or "s"
+    return n / 1000 if unit == "ms" else n * 60 if unit == "m" else n
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def git_state():
+    def git(*args):
+        out = subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True, check=False)
+        return out.stdout.strip() if out.returncode == 0 else ""
+    commit = git("rev-parse", "--short", "HEAD")
+    changed = git("status", "--porcelain", "--", "src")
+    return {"commit": commit or None, "src_has_uncommitted_changes": bool(changed)}
+
+
+def machine():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu_model": model, "kernel": platform.release(),
+            "load_average_at_start": list(os.getloadavg())}
+
+
+# ---- issuerd ----
+
+class Issuerd:
+    def __init__(self, binary, database_url, work, name):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.token = "bench-" + secrets.token_hex(16)
+        self.log_path = os.path.join(work, f"issuerd-{name}.log")
+        key_dir = os.path.join(work, f"keys-{name}")
+        shutil.rmtree(key_dir, ignore_errors=True)
+        self.log_file = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [binary, "--listen", f"127.0.0.1:{self.port}", "--database", database_url, "--admin-token", self.token,
+             "--key-dir", key_dir] + env("BENCH_ISSUERD_ARGS", "").split(),
+            stdout=self.log_file, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"issuerd exited ({self.process.returncode}); see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"issuerd did not answer /healthz; see {self.log_path}")
+
+    def metrics(self):
+        with urllib.request.urlopen(self.url + "/metrics", timeout=30) as r:
+            text = r.read().decode()
+        values = {}
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] in ("issuerd_commits_total", "issuerd_committed_commands_total",
+                                                "issuerd_commit_duration_seconds_sum"):
+                values[parts[0]] = float(parts[1])
+            elif len(parts) == 2 and parts[0].startswith("issuerd_authorizations_total{"):
+                values["authorizations"] = values.get("authorizations", 0.0) + float(parts[1])
+        return values
+
+    def invariants_ok(self):
+        request = urllib.request.Request(self.url + "/admin/v1/ledger/invariants",
+                                         headers={"Authorization": "Bearer " + self.token})
+        try:
+            with urllib.request.urlopen(request, timeout=300) as r:
+                return bool(json.loads(r.read()).get("ok"))
+        except OSError as e:
+            log(f"  ledger invariants: {e}")
+            return None
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+
+
+def wrk(url, cards_file, api_key, connections, duration):
+    threads = max(1, min(2, connections))
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(round(duration)))}s", "--timeout", "10s", "--latency",
+           "-s", os.path.join(BENCH, "authorize.lua"), url, "--", cards_file, api_key]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line[len("BENCH_RESULT "):])
+    raise RuntimeError(f"wrk gave no result (rc {out.returncode}):\n{out.stdout}\n{out.stderr}")
+
+
+def bench_issuerd(name, database_url, binary, work, settings):
+    log(f"== issuerd on {name}")
+    server = Issuerd(binary, database_url, work, name)
+    result = {}
+    try:
+        data_dir = os.path.join(work, f"data-{name}")
+        log(f"  creating the data set over HTTP ({server.url})")
+        subprocess.run([sys.executable, os.path.join(BENCH, "setup_data.py"), "--url", server.url,
+                        "--admin-token", server.token, "--out", data_dir,
+                        "--standard", str(settings["standard"]), "--hot", str(settings["hot"]),
+                        "--other-quotas", str(settings["other_quotas"]), "--other-cards", str(settings["other_cards"])],
+                       check=True)
+        with open(os.path.join(data_dir, "setup.json")) as f:
+            setup = json.load(f)
+        result["setup"] = {k: setup[k] for k in ("cards", "cards_by_kind", "daily_limited_cards", "concurrency",
+                                                 "timings_s")}
+        for mix, cards_name in MIXES.items():
+            cards_file = os.path.join(data_dir, cards_name)
+            result[mix] = {}
+            for c in settings["connections"]:
+                wrk(server.url, cards_file, setup["api_key"], c, settings["warmup"])
+                before = server.metrics()
+                run = wrk(server.url, cards_file, setup["api_key"], c, settings["duration"])
+                after = server.metrics()
+                commits = after["issuerd_commits_total"] - before["issuerd_commits_total"]
+                commands = after["issuerd_committed_commands_total"] - before["issuerd_committed_commands_total"]
+                busy = after["issuerd_commit_duration_seconds_sum"] - before["issuerd_commit_duration_seconds_sum"]
+                run["mean_batch"] = round(commands / commits, 2) if commits > 0 else None
+                run["commits_per_s"] = round(commits / run["duration_s"], 1) if run["duration_s"] > 0 else None
+                # The writer's time in batches (begin to commit) over the run, and per command.
+                run["writer_busy"] = round(busy / run["duration_s"], 3) if run["duration_s"] > 0 else None
+                run["writer_ms_per_command"] = round(busy * 1000 / commands, 3) if commands > 0 else None
+                # Batches also carry the server's own commands (the callback deliverer's outbox
+                # updates, jobs): the authorizations alone per commit.
+                auths = after.get("authorizations", 0) - before.get("authorizations", 0)
+                run["authorizations_per_commit"] = round(auths / commits, 2) if commits > 0 else None
+                run["other_commands_per_authorization"] = round((commands - auths) / auths, 3) if auths > 0 else None
+                run["load_average"] = round(os.getloadavg()[0], 2)
+                result[mix][f"c{c}"] = run
+                log(f"  {mix:9} c={c:<3} {run['auth_per_s']:9.0f} auth/s  p50 {run['p50_ms']:8.2f} ms  "
+                    f"p99 {run['p99_ms']:8.2f} ms  approved {run['approved']:6}  declined {run['declined']:6}  "
+                    f"errors {run['non_201']}  batch {run['mean_batch']}  writer busy {run['writer_busy']}")
+        result["ledger_invariants_ok"] = server.invariants_ok()
+        result["data_dir"] = data_dir
+    finally:
+        server.stop()
+    return result
+
+
+# ---- PostgreSQL ----
+
+class Postgres:
+    def __init__(self, work):
+        self.dir = os.path.join(work, "pg")
+        self.script = os.path.join(ROOT, "scripts", "pg-test-server.sh")
+        # The cluster's folder must be reachable by the postgres OS user when run as root.
+        os.makedirs(work, exist_ok=True)
+        os.chmod(work, 0o755)
+        self.url = self._start()
+        # pgbench at 256 clients and issuerd's pool need more than the script's 200.
+        self.psql("postgres", "ALTER SYSTEM SET max_connections = 400")
+        self.psql("postgres", "ALTER SYSTEM SET shared_buffers = '256MB'")
+        subprocess.run(["bash", self.script, "stop", self.dir], check=True)
+        self.url = self._start()
+        for db in ("issuerd_bench", "baseline"):
+            self.psql("postgres", f"DROP DATABASE IF EXISTS {db}")
+            self.psql("postgres", f"CREATE DATABASE {db}")
+        self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+
+    def _start(self):
+        out = subprocess.run(["bash", self.script, "start", self.dir], capture_output=True, text=True, check=True)
+        return out.stdout.strip().splitlines()[-1]
+
+    def database_url(self, db):
+        return self.url.replace("postgresql:///postgres?", f"postgresql:///{db}?", 1)
+
+    def psql(self, db, sql=None, stdin=None, file=None):
+        cmd = ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", self.database_url(db)]
+        if sql is not None:
+            cmd += ["-c", sql]
+        if file is not None:
+            cmd += ["-f", file]
+        return subprocess.run(cmd, input=stdin, capture_output=True, text=True, check=True).stdout
+
+    def stop(self):
+        subprocess.run(["bash", self.script, "stop", self.dir], check=False)
+
+
+def load_baseline(pg, data_dir):
+    pg.psql("baseline", file=os.path.join(BENCH, "baseline", "schema.sql"))
+    with open(os.path.join(data_dir, "setup.json")) as f:
+        setup = json.load(f)
+    with open(os.path.join(data_dir, "cards.csv")) as f:
+        cards = list(csv.DictReader(f))
+    hot_funding = int(round(float(setup["hot_quota_funding"]) * 100))
+    quota_ids = {}
+    accounts = io.StringIO()
+    quotas = io.StringIO()
+    rows = io.StringIO()
+    for card in cards:
+        if card["kind"] != "standard" and card["kind"] not in quota_ids:
+            quota_id = len(quota_ids) + 1
+            quota_ids[card["kind"]] = quota_id
+            funding = hot_funding if card["kind"] == "hot" else 10_000_000  # 100,000.00 like setup_data.py
+            accounts.write(f"{1_000_000 + quota_id}\t{funding}\n")
+            quotas.write(f"{quota_id}\t{card['kind']}\t{1_000_000 + quota_id}\n")
+    for card in cards:
+        n = card["n"]
+        daily = card["daily_limit_minor"] or "\\N"
+        if card["kind"] == "standard":
+            accounts.write(f"{n}\t{card['balance_minor']}\n")
+            rows.write(f"{n}\tstandard\t{n}\t\\N\t\\N\t{daily}\n")
+        else:
+            rows.write(f"{n}\t{card['kind']}\t\\N\t{quota_ids[card['kind']]}\t{card['cap_limit_minor']}\t{daily}\n")
+    copy = ("\\copy accounts (account_id, balance_minor) FROM stdin\n" + accounts.getvalue() + "\\.\n" +
+            "\\copy quotas (quota_id, name, account_id) FROM stdin\n" + quotas.getvalue() + "\\.\n" +
+            "\\copy cards (card_id, kind, account_id, quota_id, cap_limit_minor, daily_limit_minor) FROM stdin\n" +
+            rows.getvalue() + "\\.\n" + "VACUUM ANALYZE;\n")
+    pg.psql("baseline", stdin=copy)
+    # Card id ranges of the two mixes (cards.csv lists the standard cards, then the hot ones).
+    standard = [int(c["n"]) for c in cards if c["kind"] == "standard"]
+    hot = [int(c["n"]) for c in cards if c["kind"] == "hot"]
+    assert standard == list(range(standard[0], standard[-1] + 1)) and hot == list(range(hot[0], hot[-1] + 1))
+    return {"uniform": (standard[0], standard[-1]), "hot_quota": (hot[0], hot[-1])}
+
+
+def pgbench(pg, lo, hi, clients, duration, log_dir, warmup=False):
+    shutil.rmtree(log_dir, ignore_errors=True)
+    os.makedirs(log_dir)
+    os.chmod(log_dir, 0o777)
+    host = re.search(r"host=([^&]+)", pg.url).group(1)
+    host = urllib.request.unquote(host)
+    cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(max(1, min(2, clients))),
+           "-T", str(max(1, int(round(duration)))), "-D", f"lo={lo}", "-D", f"hi={hi}", "-l",
+           "--log-prefix", os.path.join(log_dir, "tx"), "-h", host, "-U", pg.user,
+           "-f", os.path.join(BENCH, "baseline", "authorize.pgbench"), "baseline"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"pgbench failed:\n{out.stdout}\n{out.stderr}")
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout)
+    if match is None:
+        if warmup:
+            return None
+        raise RuntimeError(f"pgbench printed no tps:\n{out.stdout}\n{out.stderr}")
+    tps = float(match.group(1))
+    avg = re.search(r"latency average = ([\d.]+) ms", out.stdout)
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    latencies = []
+    for name in os.listdir(log_dir):
+        with open(os.path.join(log_dir, name)) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3:
+                    latencies.append(int(parts[2]))
+    latencies.sort()
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] / 1000, 3) if latencies else None
+
+    return {"tps": tps, "mean_ms": float(avg.group(1)) if avg else None, "p50_ms": pct(50), "p99_ms": pct(99),
+            "transactions": len(latencies), "failed": int(failed.group(1)) if failed else 0}
+
+
+def bench_baseline(pg, data_dir, work, settings):
+    log("== PL/pgSQL baseline (pgbench -M prepared)")
+    started = time.monotonic()
+    ranges = load_baseline(pg, data_dir)
+    result = {"load_s": round(time.monotonic() - started, 2)}
+    outcome = pg.psql("baseline", "SELECT count(*) FROM cards")
+    result["cards"] = int(outcome.strip())
+    log_dir = os.path.join(work, "pgbench-log")
+    for mix, (lo, hi) in ranges.items():
+        result[mix] = {}
+        for c in settings["connections"]:
+            pgbench(pg, lo, hi, c, max(1, settings["warmup"]), log_dir, warmup=True)
+            run = pgbench(pg, lo, hi, c, settings["duration"], log_dir)
+            result[mix][f"c{c}"] = run
+            log(f"  {mix:9} c={c:<3} {run['tps']:9.0f} tps     p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms")
+    codes = pg.psql("baseline", "SELECT response_code || ':' || count(*) FROM authorizations GROUP BY response_code ORDER BY response_code")
+    result["response_codes"] = " ".join(codes.split())
+    return result
+
+
+# ---- the decision alone ----
+
+def decision_benchmark(build_dir):
+    binary = os.path.join(build_dir, "bench", "decision_benchmark")
+    if not os.path.exists(binary):
+        log("decision_benchmark was not built (Google Benchmark missing?)")
+        return None, {}
+    out = subprocess.run([binary, "--benchmark_format=json", "--benchmark_min_time=1"], capture_output=True, text=True,
+                         check=True)
+    report = json.loads(out.stdout)
+    per_s = {b["name"]: round(b["items_per_second"]) for b in report["benchmarks"]}
+    log(f"== decision alone: {per_s}")
+    return per_s.get("BM_DecideMixed"), per_s
+
+
+# ---- the report ----
+
+def table(results):
+    lines = []
+    base = results.get("baseline_plpgsql", {})
+    lines.append(f"{'database':9} {'mix':9} {'conns':>5} {'auth/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+                 f"{'approved':>9} {'declined':>9} {'errors':>6} {'batch':>7} {'busy':>5} {'baseline':>9} {'ratio':>6}")
+    for db in ("sqlite", "postgres"):
+        for mix in MIXES:
+            for key, run in results.get(db, {}).get(mix, {}).items():
+                b = base.get(mix, {}).get(key, {}).get("tps")
+                ratio = f"{run['auth_per_s'] / b:6.2f}" if b else "     -"
+                lines.append(f"{db:9} {mix:9} {key[1:]:>5} {run['auth_per_s']:9.0f} {run['p50_ms']:8.2f} "
+                             f"{run['p99_ms']:8.2f} {run['approved']:9} {run['declined']:9} {run['non_201']:6} "
+                             f"{str(run['mean_batch']):>7} {run['writer_busy'] or 0:5.2f} "
+                             f"{(f'{b:9.0f}' if b else '        -')} {ratio}")
+    for mix in MIXES:
+        for key, run in base.get(mix, {}).items():
+            lines.append(f"{'plpgsql':9} {mix:9} {key[1:]:>5} {run['tps']:9.0f} {run['p50_ms']:8.2f} "
+                         f"{run['p99_ms']:8.2f}")
+    if results.get("decision_per_s"):
+        lines.append(f"decision alone (domain::decide, one core): {results['decision_per_s']:,.0f} decisions/s")
+    return "\n".join(lines)
+
+
+def markdown(results):
+    """The figures as the Markdown tables of docs/benchmarks.md."""
+    base = results.get("baseline_plpgsql", {})
+    out = ["| database | mix | conns | auth/s | p50 ms | p99 ms | approved | declined | mean batch | writer busy "
+           "| PL/pgSQL tps | ratio |", "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for db in ("sqlite", "postgres"):
+        for mix in MIXES:
+            for key, run in results.get(db, {}).get(mix, {}).items():
+                b = base.get(mix, {}).get(key, {}).get("tps")
+                out.append(f"| {db} | {mix} | {key[1:]} | {run['auth_per_s']:,.0f} | {run['p50_ms']:.1f} | "
+                           f"{run['p99_ms']:.1f} | {run['approved']:,} | {run['declined']:,} | {run['mean_batch']} | "
+                           f"{run['writer_busy']:.2f} | {b:,.0f} | {run['auth_per_s'] / b:.2f} |" if b else
+                           f"| {db} | {mix} | {key[1:]} | {run['auth_per_s']:,.0f} | {run['p50_ms']:.1f} | "
+                           f"{run['p99_ms']:.1f} | {run['approved']:,} | {run['declined']:,} | {run['mean_batch']} | "
+                           f"{run['writer_busy']:.2f} | - | - |")
+    out += ["", "| PL/pgSQL baseline | conns | tps | p50 ms | p99 ms |", "|---|--:|--:|--:|--:|"]
+    for mix in MIXES:
+        for key, run in base.get(mix, {}).items():
+            out.append(f"| {mix} | {key[1:]} | {run['tps']:,.0f} | {run['p50_ms']:.1f} | {run['p99_ms']:.1f} |")
+    return "\n".join(out)
+
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "--markdown":
+        path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(BENCH, "results", "latest.json")
+        with open(path) as f:
+            print(markdown(json.load(f)))
+        return
+    settings = {
+        "duration": seconds(env("BENCH_DURATION", "10s")),
+        "warmup": seconds(env("BENCH_WARMUP", "2s")),
+        "connections": [int(c) for c in env("BENCH_CONNECTIONS", "1,16,64,256").split(",")],
+        "databases": [d for d in env("BENCH_DATABASES", "sqlite,postgres").split(",") if d],
+        "baseline": env("BENCH_BASELINE", "1") not in ("0", "no", "false"),
+        "standard": int(env("BENCH_STANDARD", "6000")),
+        "hot": int(env("BENCH_HOT", "4000")),
+        "other_quotas": int(env("BENCH_OTHER_QUOTAS", "5")),
+        "other_cards": int(env("BENCH_OTHER_CARDS", "100")),
+        "issuerd_args": env("BENCH_ISSUERD_ARGS", ""),
+    }
+    for tool in ("wrk", "pgbench", "psql"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"bench: {tool} is not installed (apt-get install wrk postgresql-15)")
+    build_dir = os.path.abspath(env("BUILD_DIR", os.path.join(ROOT, "build")))
+    work = os.path.abspath(env("BENCH_WORK_DIR", "/tmp/issuerd-bench"))
+    out_path = os.path.abspath(env("BENCH_OUT", os.path.join(BENCH, "results", "latest.json")))
+    binary = os.path.join(build_dir, "issuerd")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    os.chmod(work, 0o755)
+
+    started = time.monotonic()
+    results = {"machine": machine(),
+               "command": "make bench (BENCH_DURATION=%ss BENCH_WARMUP=%ss BENCH_CONNECTIONS=%s)" % (
+                   env("BENCH_DURATION", "10s").rstrip("s"), env("BENCH_WARMUP", "2s").rstrip("s"),
+                   ",".join(map(str, settings["connections"]))),
+               "git": git_state(),
+               "started_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+               "settings": {k: v for k, v in settings.items()}}
+    log(f"machine: {results['machine']['nproc']} x {results['machine']['cpu_model']}, "
+        f"load {results['machine']['load_average_at_start']}")
+
+    decision, decision_all = decision_benchmark(build_dir)
+    results["decision_per_s"] = decision
+    results["decision_benchmarks_per_s"] = decision_all
+
+    pg = None
+    try:
+        if "postgres" in settings["databases"] or settings["baseline"]:
+            log("== starting a private PostgreSQL server")
+            pg = Postgres(work)
+        data_dir = None
+        for db in settings["databases"]:
+            if db == "sqlite":
+                url = "sqlite:" + os.path.join(work, "issuerd-bench.db")
+            elif db == "postgres":
+                url = pg.database_url("issuerd_bench")
+            else:
+                raise SystemExit(f"unknown database {db}")
+            results[db] = bench_issuerd(db, url, binary, work, settings)
+            data_dir = results[db].pop("data_dir")
+            results.setdefault("setup", {})[db] = results[db].pop("setup")
+            results.setdefault("ledger_invariants_ok", {})[db] = results[db].pop("ledger_invariants_ok")
+        if settings["baseline"]:
+            if data_dir is None:
+                # No issuerd run: make a data set anyway (the baseline loads issuerd's cards).
+                raise SystemExit("the baseline loads the data set issuerd made: run at least one database")
+            results["baseline_plpgsql"] = bench_baseline(pg, data_dir, work, settings)
+    finally:
+        if pg:
+            pg.stop()
+
+    ratios = {}
+    base = results.get("baseline_plpgsql", {})
+    for db in ("sqlite", "postgres"):
+        for mix in MIXES:
+            for key, run in results.get(db, {}).get(mix, {}).items():
+                b = base.get(mix, {}).get(key, {}).get("tps")
+                if b:
+                    ratios.setdefault(db, {}).setdefault(mix, {})[key] = round(run["auth_per_s"] / b, 3)
+    results["ratio_to_baseline"] = ratios
+    results["targets"] = TARGETS
+    results["machine"]["load_average_at_end"] = list(os.getloadavg())
+    results["total_s"] = round(time.monotonic() - started, 1)
+
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path, "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+    print(table(results))
+    print(f"\nwritten to {os.path.relpath(out_path, ROOT)}; whole run {results['total_s']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
