@@ -16,18 +16,8 @@ namespace {
 
 Status record(storage::Store& store, const storage::CardRecord& card, std::int64_t amount_minor, bool succeeded,
               std::int64_t now_ms) {
-  storage::CardTransactionRecord tx;
-  tx.detail_id = next_id();
-  tx.merchant_id = card.merchant_id;
-  tx.card_id = card.card_id;
-  tx.user_id = card.user_id;
-  tx.tx_type = "TOP_UP";
-  tx.tx_status = succeeded ? "POSTED" : "REJECT";
-  tx.amount_minor = amount_minor;
-  tx.currency = card.currency;
-  tx.created_at_ms = now_ms;
-  if (succeeded) tx.posted_at_ms = now_ms;
-  ISSUERD_TRY(store.cards().insert_transaction(tx));
+  ISSUERD_TRY(store.cards().insert_transaction(
+      storage::top_up_transaction(next_id(), card, amount_minor, succeeded, std::nullopt, now_ms)));
   const boost::json::object data{{"card_id", card.card_id},
                                  {"amount", format_amount(amount_minor, *find_currency(card.currency))},
                                  {"currency", card.currency},

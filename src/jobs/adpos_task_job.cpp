@@ -50,18 +50,8 @@ Status fund_card(storage::Store& store, const storage::CardRecord& card, std::in
     return make_error(ErrorKind::failed_precondition, "insufficient_main_balance",
                       "the main account has too little for every_card_top_up_amount");
   }
-  storage::CardTransactionRecord tx;
-  tx.detail_id = next_id();
-  tx.merchant_id = card.merchant_id;
-  tx.card_id = card.card_id;
-  tx.user_id = card.user_id;
-  tx.tx_type = "TOP_UP";
-  tx.tx_status = "POSTED";
-  tx.amount_minor = amount_minor;
-  tx.currency = card.currency;
-  tx.created_at_ms = now_ms;
-  tx.posted_at_ms = now_ms;
-  return store.cards().insert_transaction(tx);
+  return store.cards().insert_transaction(
+      storage::top_up_transaction(next_id(), card, amount_minor, true, std::nullopt, now_ms));
 }
 
 // One card of the task, complete; the caller's savepoint undoes it all on failure.

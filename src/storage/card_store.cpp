@@ -111,6 +111,24 @@ std::vector<SqlValue> transaction_params(const CardTransactionFilter& f) {
 
 }  // namespace
 
+CardTransactionRecord top_up_transaction(const std::string& detail_id, const CardRecord& card,
+                                         std::int64_t amount_minor, bool posted, std::optional<std::string> order_no,
+                                         std::int64_t now_ms) {
+  CardTransactionRecord tx;
+  tx.detail_id = detail_id;
+  tx.merchant_id = card.merchant_id;
+  tx.card_id = card.card_id;
+  tx.user_id = card.user_id;
+  tx.tx_type = "TOP_UP";
+  tx.tx_status = posted ? "POSTED" : "REJECT";
+  tx.amount_minor = amount_minor;
+  tx.currency = card.currency;
+  tx.order_no = std::move(order_no);
+  tx.created_at_ms = now_ms;
+  if (posted) tx.posted_at_ms = now_ms;
+  return tx;
+}
+
 // ---- holders ----
 
 Status CardStore::insert_holder(const CardHolderRecord& h) {

