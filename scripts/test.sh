@@ -10,17 +10,7 @@ build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C "$build_dir"
 
-pg_dir=$(mktemp -d /tmp/issuerd-pg.XXXXXX)
-chmod 755 "$pg_dir"
-cleanup() { bash scripts/pg-test-server.sh stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
-trap cleanup EXIT
-ISSUERD_TEST_POSTGRES_URL=$(bash scripts/pg-test-server.sh start "$pg_dir")
-export ISSUERD_TEST_POSTGRES_URL
-export ISSUERD_TEST_REQUIRE_POSTGRES=1
-
-ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" --timeout 600
-
-# The unit suites again, built with GCC under AddressSanitizer (leaks included) and UBSan
+# The unit suites, built again with GCC under AddressSanitizer (leaks included) and UBSan
 # (any report fails the run). Only the unit-test binaries are built, two jobs at a time.
 asan_dir=${ASAN_BUILD_DIR:-build-asan}
 cmake -S . -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DISSUERD_SANITIZE=ON >/dev/null
@@ -35,3 +25,14 @@ for target in "${sanitized[@]}"; do
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$asan_dir/tests/$target" --gtest_brief=1
 done
+
+pg_dir=$(mktemp -d /tmp/issuerd-pg.XXXXXX)
+chmod 755 "$pg_dir"
+cleanup() { bash scripts/pg-test-server.sh stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
+trap cleanup EXIT
+ISSUERD_TEST_POSTGRES_URL=$(bash scripts/pg-test-server.sh start "$pg_dir")
+export ISSUERD_TEST_POSTGRES_URL
+export ISSUERD_TEST_REQUIRE_POSTGRES=1
+
+# Last, so that its summary ("N% tests passed, ...") closes the output.
+ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" --timeout 600
