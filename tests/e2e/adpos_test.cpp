@@ -13,6 +13,7 @@
 
 #include "crypto/hashing.h"
 #include "e2e_support.h"
+#include "webhook_receiver.h"
 #include "http/server.h"
 #include "storage/store.h"
 
@@ -52,60 +53,18 @@ std::string multipart(const Fields& fields) {
   return body + "--" + multipart_boundary + "--\r\n";
 }
 
-// Polls `condition` every 50 ms for up to `limit`.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
 
 // Any full PAN of the test BIN: 424242 and ten more digits.
 bool has_full_pan(const std::string& text) { return std::regex_search(text, std::regex("424242[0-9]{10}")); }
 
-// A webhook endpoint on 127.0.0.1 that records every request and answers 200.
-class Receiver {
- public:
-  Receiver() : server_(config(), [this](http::Request request, http::Responder respond) {
-                 {
-                   std::lock_guard lock(mutex_);
-                   requests_.push_back(std::move(request));
-                 }
-                 respond(http::Response{200, "application/json", "{}", {}});
-               }) {
-    EXPECT_TRUE(server_.start().ok());
-    thread_ = std::thread([this] { server_.run(); });
+// The AdPos-signed requests a receiver got (MusePay-shaped callbacks of the same events are skipped).
+std::vector<http::Request> adpos_requests(const Receiver& receiver) {
+  std::vector<http::Request> out;
+  for (const auto& request : receiver.requests()) {
+    if (request.header("x-adpos-signature")) out.push_back(request);
   }
-  ~Receiver() {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/adpos/hooks"; }
-  // The AdPos-signed requests so far (MusePay-shaped callbacks of the same events are skipped).
-  std::vector<http::Request> adpos_requests() const {
-    std::lock_guard lock(mutex_);
-    std::vector<http::Request> out;
-    for (const auto& request : requests_) {
-      if (request.header("x-adpos-signature")) out.push_back(request);
-    }
-    return out;
-  }
-
- private:
-  static http::ServerConfig config() {
-    http::ServerConfig config;
-    config.host = "127.0.0.1";
-    config.port = 0;
-    config.io_threads = 1;
-    return config;
-  }
-  mutable std::mutex mutex_;
-  std::vector<http::Request> requests_;
-  http::Server server_;
-  std::thread thread_;
-};
+  return out;
+}
 
 class Adpos : public E2eTest {
  protected:
@@ -145,7 +104,7 @@ class Adpos : public E2eTest {
     const bool settled = eventually([&] {
       task = call("GET", "/cards/tasks/" + std::to_string(task_id), {}, auth());
       return task.status == 200 && task.text("status") != "pending";
-    });
+    }, std::chrono::seconds(15));
     EXPECT_TRUE(settled) << task.body;
     return task;
   }
@@ -631,7 +590,7 @@ Signed read_signature(std::string_view header) {
 TEST_P(Adpos, TransactionCallbacksAreSignedAndNeverCarryThePan) {
   Receiver receiver;
   ASSERT_EQ(admin("POST", "/admin/v1/merchants/" + merchant_id_ + "/webhooks",
-                  bj::serialize(bj::object{{"url", receiver.url()}})).status, 200);
+                  bj::serialize(bj::object{{"url", receiver.url("/adpos/hooks")}})).status, 200);
   Reply token = call("POST", "/auth/access-token",
                      bj::serialize(bj::object{{"merchant_id", merchant_id_}, {"api_key", api_key_}}));
   const std::string secret = token.text("webhook_secret");
@@ -641,10 +600,10 @@ TEST_P(Adpos, TransactionCallbacksAreSignedAndNeverCarryThePan) {
   ASSERT_EQ(cards.size(), 1u);
   EXPECT_EQ(authorize(cards[0], "45.00"), "APPROVED 00");    // and an auto top-up
   EXPECT_EQ(authorize(cards[0], "1000.00"), "DECLINED 51");  // 55 on the card
-  ASSERT_TRUE(eventually([&] { return receiver.adpos_requests().size() >= 3; })) << receiver.adpos_requests().size();
+  ASSERT_TRUE(eventually([&] { return adpos_requests(receiver).size() >= 3; }, std::chrono::seconds(15))) << adpos_requests(receiver).size();
 
   std::multiset<std::string> seen;
-  for (const http::Request& request : receiver.adpos_requests()) {
+  for (const http::Request& request : adpos_requests(receiver)) {
     const Signed signature = read_signature(request.header("x-adpos-signature").value_or(""));
     ASSERT_FALSE(signature.v1.empty()) << request.header("x-adpos-signature").value_or("");
     EXPECT_EQ(crypto::hmac_sha256_hex(secret, signature.timestamp + "." + request.body), signature.v1);
@@ -672,7 +631,7 @@ TEST_P(Adpos, TransactionCallbacksAreSignedAndNeverCarryThePan) {
 TEST_P(Adpos, AFailedAutoTopUpIsRecordedCalledBackAndMovesNothing) {
   Receiver receiver;
   ASSERT_EQ(admin("POST", "/admin/v1/merchants/" + merchant_id_ + "/webhooks",
-                  bj::serialize(bj::object{{"url", receiver.url()}})).status, 200);
+                  bj::serialize(bj::object{{"url", receiver.url("/adpos/hooks")}})).status, 200);
   const auto cards = task_cards(task_id_of(apply_multipart({{"num", "1"}, {"card_bin", bin_}, {"every_card_top_up_amount", "50"},
                                                             {"auto_topup", "1"},
                                                             {"auto_topup_rule", R"({"min_balance":"10","topup_amount":"50"})"}})));
@@ -686,13 +645,13 @@ TEST_P(Adpos, AFailedAutoTopUpIsRecordedCalledBackAndMovesNothing) {
   EXPECT_EQ(card_field(cards[0], "balance"), "5.00");
   EXPECT_EQ(main_balance(merchant_id_), "0.00");
   ASSERT_TRUE(eventually([&] {
-    for (const auto& request : receiver.adpos_requests()) {
+    for (const auto& request : adpos_requests(receiver)) {
       if (request.header("x-adpos-event").value_or("") != "CARD_AUTO_TOP_UP") continue;
       const bj::object body = bj::parse(request.body).as_object();
       return body.at("status").as_string() == "failed" && body.at("fail_reason").as_string() == "insufficient_main_balance";
     }
     return false;
-  }));
+  }, std::chrono::seconds(15)));
   expect_ledger_invariants();
 }
 

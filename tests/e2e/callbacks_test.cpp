@@ -14,6 +14,7 @@
 #include "crypto/musepay_signature.h"
 #include "crypto/rsa.h"
 #include "e2e_support.h"
+#include "webhook_receiver.h"
 #include "http/server.h"
 
 namespace issuerd::e2e {
@@ -21,73 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A webhook endpoint on 127.0.0.1: records every request and answers the statuses queued
-// with answer_next(), then 200.
-class Receiver {
- public:
-  Receiver() : server_(config(), [this](http::Request request, http::Responder respond) {
-                 respond(handle(std::move(request)));
-               }) {
-    Status started = server_.start();
-    EXPECT_TRUE(started.ok());
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~Receiver() { shut_down(); }
-
-  void shut_down() {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  std::uint16_t port() const { return server_.port(); }
-  std::string url(const std::string& path_and_query = "/callbacks") const {
-    return "http://127.0.0.1:" + std::to_string(port()) + path_and_query;
-  }
-  void answer_next(int status) {
-    std::lock_guard lock(mutex_);
-    statuses_.push_back(status);
-  }
-  std::vector<http::Request> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  static http::ServerConfig config() {
-    http::ServerConfig config;
-    config.host = "127.0.0.1";
-    config.port = 0;
-    config.io_threads = 1;
-    return config;
-  }
-
-  http::Response handle(http::Request request) {
-    std::lock_guard lock(mutex_);
-    requests_.push_back(std::move(request));
-    int status = 200;
-    if (!statuses_.empty()) {
-      status = statuses_.front();
-      statuses_.pop_front();
-    }
-    return http::Response{status, "application/json", R"({"code":200,"message":"success"})", {}};
-  }
-
-  mutable std::mutex mutex_;
-  std::deque<int> statuses_;
-  std::vector<http::Request> requests_;
-  http::Server server_;
-  std::thread thread_;
-};
-
-// Polls `condition` every 50 ms for up to `limit`.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
 
 // Fast retries so that the retry and give-up paths run in about a second.
 class Callbacks : public E2eTest {

@@ -18,6 +18,7 @@
 #include "crypto/keys.h"
 #include "crypto/rsa.h"
 #include "crypto/vault.h"
+#include "scan_support.h"
 #include "e2e_support.h"
 #include "musepay_client.h"
 #include "storage/store.h"
@@ -70,26 +71,6 @@ std::string path_of(const std::string& url) {
   const auto scheme = url.find("://");
   const auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   return path == std::string::npos ? std::string() : url.substr(path);
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-
-// A short secret (a 6-digit PIN) counts as leaked only where it stands alone: inside a hex
-// hash or a timestamp its digits turn up by chance.
-bool contains_standalone(const std::string& haystack, const std::string& needle) {
-  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) {
-    const bool left_free = at == 0 || !is_alnum(haystack[at - 1]);
-    const bool right_free = at + needle.size() >= haystack.size() || !is_alnum(haystack[at + needle.size()]);
-    if (left_free && right_free) return true;
-  }
-  return false;
 }
 
 class CardSecretsTest : public E2eTest {

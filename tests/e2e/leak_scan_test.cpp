@@ -16,72 +16,14 @@
 #include "crypto/vault.h"
 #include "http/server.h"
 #include "musepay_client.h"
+#include "scan_support.h"
+#include "webhook_receiver.h"
 #include "storage/store.h"
 
 namespace issuerd::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A webhook endpoint that keeps every request it gets.
-class CallbackSink {
- public:
-  CallbackSink()
-      : server_(config(), [this](http::Request request, http::Responder respond) {
-          {
-            std::lock_guard lock(mutex_);
-            std::string all = request.method + " " + request.target + "\n";
-            for (const auto& [name, value] : request.headers) all += name + ": " + value + "\n";
-            requests_.push_back(all + "\n" + request.body);
-          }
-          respond(http::Response{200, "application/json", R"({"code":200,"message":"success"})", {}});
-        }) {
-    EXPECT_TRUE(server_.start().ok());
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~CallbackSink() {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/callbacks"; }
-  std::vector<std::string> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  static http::ServerConfig config() {
-    http::ServerConfig config;
-    config.host = "127.0.0.1";
-    config.port = 0;
-    config.io_threads = 1;
-    return config;
-  }
-  mutable std::mutex mutex_;
-  std::vector<std::string> requests_;
-  http::Server server_;
-  std::thread thread_;
-};
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-
-// A short secret (a PIN, a CVV) counts only where it stands alone: inside a hex hash, an
-// id or a timestamp its digits turn up by chance.
-bool contains_standalone(const std::string& haystack, const std::string& needle) {
-  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) {
-    const bool left_free = at == 0 || !is_alnum(haystack[at - 1]);
-    const bool right_free = at + needle.size() >= haystack.size() || !is_alnum(haystack[at + needle.size()]);
-    if (left_free && right_free) return true;
-  }
-  return false;
-}
 
 // A Luhn-valid PAN that issuerd never issued (another BIN).
 std::string unknown_pan() {
@@ -159,7 +101,7 @@ class LeakScan : public E2eTest {
 };
 
 TEST_P(LeakScan, NoPanCvvOrPinInLogsDatabaseOrCallbacks) {
-  CallbackSink sink;
+  Receiver sink;
   Reply merchant = admin("POST", "/admin/v1/merchants", R"({"name":"Leak scan"})");
   ASSERT_EQ(merchant.status, 201) << merchant.body;
   const std::string merchant_id = merchant.text("merchant_id");
@@ -235,7 +177,7 @@ TEST_P(LeakScan, NoPanCvvOrPinInLogsDatabaseOrCallbacks) {
   const auto callbacks = sink.requests();
   EXPECT_GE(callbacks.size(), 5u);
   std::string callback_text;
-  for (const auto& request : callbacks) callback_text += request + "\n";
+  for (const auto& request : callbacks) callback_text += request.body + "\n";
 
   const std::vector<std::pair<std::string, std::string>> places = {
       {"log", read_file(server_->log_path())}, {"database", database_contents()}, {"callbacks", callback_text}};
