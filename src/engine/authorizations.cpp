@@ -42,14 +42,7 @@ std::optional<CardRecord> find_card(storage::Store& store, const crypto::Platfor
   if (in.card_id) {
     // The admin may name any card; a merchant only its own.
     found = in.merchant_scope ? store.cards().find_card(*in.merchant_scope, *in.card_id)
-                              : store.cards().find_card_by_pan_hash("");
-    if (!in.merchant_scope) {
-      auto rows = store.connection().query("SELECT merchant_id FROM cards WHERE card_id = ?",
-                                           std::vector<storage::SqlValue>{*in.card_id});
-      if (!rows.ok()) { failure = rows.take_error(); return std::nullopt; }
-      if (rows->empty()) return std::nullopt;
-      found = store.cards().find_card((*rows)[0].text(0), *in.card_id);
-    }
+                              : store.cards().find_card_by_id(*in.card_id);
   } else if (in.pan) {
     found = store.cards().find_card_by_pan_hash(crypto::pan_lookup_hash(keys.hmac_key, *in.pan));
   }

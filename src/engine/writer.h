@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/metrics.h"
@@ -31,6 +32,16 @@ struct Command {
   // Runs on the writer thread once the batch is over: durable=true after a successful
   // commit, false when the commit failed and every write of the batch is gone.
   std::function<void(bool durable)> done;
+
+  // Hot commands (simulator authorizations) run on the writer's cached rows
+  // (storage/write_behind.h) without a savepoint of their own, so they must change nothing
+  // when they return false. One that changes rows and then fails fails its whole batch.
+  bool hot = false;
+  // A hot command's idempotency key: the batch looks all of them up in one query.
+  std::optional<storage::IdempotencyKeyRef> idempotency_key;
+  // False for a command that changes none of the cached rows (outbox bookkeeping): it runs
+  // without the cache being written back and dropped before it.
+  bool changes_cached_rows = true;
 };
 
 struct WriterLimits {
@@ -59,8 +70,14 @@ class Writer {
  private:
   void loop();
   void apply_batch(std::deque<Command>& batch);
+  // Each returns false when the batch can no longer commit.
+  bool prefetch_idempotency_keys(const std::deque<Command>& batch);
+  bool run_hot(Command& command);
+  bool run_in_savepoint(Command& command);
+  bool write_back_and_commit();
 
   std::unique_ptr<storage::Connection> connection_;
+  storage::WriteBehind write_behind_;
   storage::Store store_;
   Metrics& metrics_;
   WriterLimits limits_;

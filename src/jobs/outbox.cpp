@@ -380,6 +380,7 @@ std::int64_t CallbackDeliverer::Impl::retry_delay_ms(std::int64_t attempts) {
 // The outcome is written by the single writer; this thread never writes itself.
 void CallbackDeliverer::Impl::record(const storage::OutboxEvent& event, const std::shared_ptr<PendingWrites>& pending) {
   engine::Command command;
+  command.changes_cached_rows = false;  // only its outbox row: the writer's cache stays
   command.apply = [event](storage::Store& store) {
     Status saved = store.outbox().update(event);
     if (!saved.ok()) log::error("callback_record_failed", {{"event_id", event.event_id}, {"reason", saved.error().reason}});

@@ -1,16 +1,15 @@
 #include "storage/authorization_store.h"
 
+#include "common/assert.h"
+#include "storage/buffered_tables.h"
 #include "storage/sql_values.h"
+#include "storage/write_behind.h"
 
 namespace issuerd::storage {
 
 namespace {
 
-constexpr const char* columns =
-    "authorization_id, merchant_id, card_id, status, state, transaction_type, currency, amount_minor, fx_fee_minor, "
-    "original_amount_minor, original_currency, fx_rate, held_minor, captured_minor, refunded_minor, counted_minor, "
-    "response_code, decline_reason, merchant_name, merchant_mcc, merchant_country, card_present, funding_kind, "
-    "funding_owner_id, hold_transfer_id, detail_id, created_at_ms, updated_at_ms";
+constexpr const char* columns = authorizations_table.columns;
 
 AuthorizationRecord from_row(const Row& r) {
   AuthorizationRecord a;
@@ -48,18 +47,20 @@ AuthorizationRecord from_row(const Row& r) {
 }  // namespace
 
 Status AuthorizationStore::insert(const AuthorizationRecord& a) {
-  ISSUERD_TRY(run_execute(
-      db_, std::string("INSERT INTO authorizations (") + columns +
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {a.authorization_id, a.merchant_id, a.card_id, a.status, a.state, a.transaction_type, a.currency, a.amount_minor,
-       a.fx_fee_minor, a.original_amount_minor, a.original_currency, nullable(a.fx_rate), a.held_minor, a.captured_minor,
-       a.refunded_minor, a.counted_minor, a.response_code, nullable(a.decline_reason), nullable(a.merchant_name),
-       nullable(a.merchant_mcc), nullable(a.merchant_country), flag(a.card_present), a.funding_kind,
-       a.funding_owner_id, nullable(a.hold_transfer_id), a.detail_id, a.created_at_ms, a.updated_at_ms}));
+  if (cache_ == nullptr) return insert_row(db_, authorizations_table, authorization_row(a));
+  cache_->authorizations.add(authorization_row(a));
+  ++cache_->mutations;
+  // Keep the cached usage of every window this authorization falls in.
+  if (auto windows = cache_->windows.find(window_key(a.card_id, a.transaction_type)); windows != cache_->windows.end()) {
+    for (WindowUsage& window : windows->second) {
+      if (a.created_at_ms >= window.start_ms && a.created_at_ms < window.end_ms) window.used_minor += a.counted_minor;
+    }
+  }
   return Status::success();
 }
 
 Status AuthorizationStore::update(const AuthorizationRecord& a) {
+  ISSUERD_ASSERT(cache_ == nullptr);  // hot commands only add authorizations: the cached window usage stays true
   ISSUERD_TRY(run_execute(db_,
                           "UPDATE authorizations SET state = ?, held_minor = ?, captured_minor = ?, refunded_minor = ?, "
                           "counted_minor = ?, hold_transfer_id = ?, updated_at_ms = ? WHERE authorization_id = ?",
@@ -69,6 +70,7 @@ Status AuthorizationStore::update(const AuthorizationRecord& a) {
 }
 
 Result<std::optional<AuthorizationRecord>> AuthorizationStore::find(const std::string& authorization_id) {
+  if (cache_ != nullptr) ISSUERD_TRY(cache_->authorizations.flush(db_));
   ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + columns +
                                                " FROM authorizations WHERE authorization_id = ?",
                                       {authorization_id}));
@@ -79,11 +81,22 @@ Result<std::optional<AuthorizationRecord>> AuthorizationStore::find(const std::s
 Result<std::int64_t> AuthorizationStore::counted_in_window(const std::string& card_id,
                                                            const std::string& transaction_type, std::int64_t from_ms,
                                                            std::int64_t to_ms) {
+  std::vector<WindowUsage>* cached = nullptr;
+  if (cache_ != nullptr) {
+    cached = &cache_->windows[window_key(card_id, transaction_type)];
+    for (const WindowUsage& window : *cached) {
+      if (window.start_ms == from_ms && window.end_ms == to_ms) return window.used_minor;
+    }
+    // The sum must see this batch's authorizations of the card.
+    ISSUERD_TRY(cache_->authorizations.flush(db_));
+  }
   ISSUERD_ASSIGN(auto rows, run_query(db_, "SELECT COALESCE(SUM(counted_minor), 0) FROM authorizations WHERE "
                                            "card_id = ? AND transaction_type = ? AND created_at_ms >= ? AND "
                                            "created_at_ms < ?",
                                       {card_id, transaction_type, from_ms, to_ms}));
-  return rows[0].integer(0);
+  const std::int64_t used_minor = rows[0].integer(0);
+  if (cached != nullptr) cached->push_back(WindowUsage{from_ms, to_ms, used_minor});
+  return used_minor;
 }
 
 Result<std::optional<std::string>> AuthorizationStore::fx_rate(const std::string& base, const std::string& quote) {

@@ -9,6 +9,8 @@
 
 namespace issuerd::storage {
 
+struct WriteBehind;  // write_behind.h
+
 struct AuthorizationRecord {
   std::string authorization_id;
   std::string merchant_id;
@@ -42,7 +44,8 @@ struct AuthorizationRecord {
 
 class AuthorizationStore {
  public:
-  explicit AuthorizationStore(Connection& connection) : db_(connection) {}
+  // `cache`: the writer's hot rows while it is hot (write_behind.h), else nullptr.
+  explicit AuthorizationStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
   Status insert(const AuthorizationRecord& authorization);
   // Writes the mutable columns: state, held, captured, refunded, counted, hold_transfer_id, updated_at.
   Status update(const AuthorizationRecord& authorization);
@@ -57,6 +60,7 @@ class AuthorizationStore {
 
  private:
   Connection& db_;
+  WriteBehind* cache_;
 };
 
 }  // namespace issuerd::storage

@@ -1,6 +1,9 @@
 #include "storage/card_store.h"
 
+#include "common/assert.h"
+#include "storage/buffered_tables.h"
 #include "storage/sql_values.h"
+#include "storage/write_behind.h"
 
 namespace issuerd::storage {
 
@@ -85,9 +88,7 @@ constexpr const char* order_columns =
     "order_no, merchant_id, card_id, request_id, kind, amount_minor, fee_minor, currency, status, transfer_id, "
     "created_at_ms";
 
-constexpr const char* transaction_columns =
-    "detail_id, merchant_id, card_id, user_id, tx_type, tx_status, amount_minor, currency, order_no, merchant_name, "
-    "merchant_mcc, merchant_country, merchant_category, auth_amount_minor, auth_currency, created_at_ms, posted_at_ms";
+constexpr const char* transaction_columns = card_transactions_table.columns;
 
 CardTransactionRecord transaction_from(const Row& r) {
   return CardTransactionRecord{r.text(0),           r.text(1),           r.text(2),           r.text(3),
@@ -224,6 +225,14 @@ Status CardStore::insert_card(const CardRecord& c) {
 }
 
 Status CardStore::update_card(const CardRecord& c) {
+  if (cache_ != nullptr) {
+    auto cached = cache_->cards.find(c.card_id);
+    ISSUERD_ASSERT(cached != cache_->cards.end());  // a hot command updates only cards it found
+    cached->second = c;
+    cache_->dirty_cards.insert(c.card_id);
+    ++cache_->mutations;
+    return Status::success();
+  }
   ISSUERD_TRY(run_execute(db_,
                           "UPDATE cards SET card_status = ?, status_reason = ?, replaced_by_card_id = ?, "
                           "phone_number = ?, phone_area_code = ?, enable_present_transaction = ?, "
@@ -238,19 +247,47 @@ Status CardStore::update_card(const CardRecord& c) {
   return Status::success();
 }
 
+namespace {
+
+// A card found while hot is remembered, with its PAN hash.
+std::optional<CardRecord> remember(WriteBehind* cache, std::optional<CardRecord> card) {
+  if (cache != nullptr && card) {
+    cache->card_id_by_pan_hash[card->pan_lookup_hash] = card->card_id;
+    cache->cards.emplace(card->card_id, *card);
+  }
+  return card;
+}
+
+}  // namespace
+
 Result<std::optional<CardRecord>> CardStore::find_card(const std::string& merchant_id, const std::string& card_id) {
-  ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + card_columns +
-                                               " FROM cards WHERE merchant_id = ? AND card_id = ?",
-                                      {merchant_id, card_id}));
+  ISSUERD_ASSIGN(auto card, find_card_by_id(card_id));
+  if (card && card->merchant_id != merchant_id) return std::optional<CardRecord>();
+  return card;
+}
+
+Result<std::optional<CardRecord>> CardStore::find_card_by_id(const std::string& card_id) {
+  if (cache_ != nullptr) {
+    if (auto cached = cache_->cards.find(card_id); cached != cache_->cards.end()) {
+      return std::optional<CardRecord>(cached->second);
+    }
+  }
+  ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + card_columns + " FROM cards WHERE card_id = ?",
+                                      {card_id}));
   if (rows.empty()) return std::optional<CardRecord>();
-  return std::optional<CardRecord>(card_from(rows[0]));
+  return remember(cache_, card_from(rows[0]));
 }
 
 Result<std::optional<CardRecord>> CardStore::find_card_by_pan_hash(const std::string& pan_lookup_hash) {
+  if (cache_ != nullptr) {
+    if (auto known = cache_->card_id_by_pan_hash.find(pan_lookup_hash); known != cache_->card_id_by_pan_hash.end()) {
+      return find_card_by_id(known->second);
+    }
+  }
   ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + card_columns + " FROM cards WHERE pan_lookup_hash = ?",
                                       {pan_lookup_hash}));
   if (rows.empty()) return std::optional<CardRecord>();
-  return std::optional<CardRecord>(card_from(rows[0]));
+  return remember(cache_, card_from(rows[0]));
 }
 
 Result<std::int64_t> CardStore::count_live_cards(const std::string& merchant_id, const std::string& user_id,
@@ -275,12 +312,16 @@ Result<std::optional<SpendControlRecord>> CardStore::find_control(const std::str
 }
 
 Result<std::vector<SpendControlRecord>> CardStore::list_controls(const std::string& card_id) {
+  if (cache_ != nullptr) {
+    if (auto cached = cache_->controls.find(card_id); cached != cache_->controls.end()) return cached->second;
+  }
   ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + control_columns +
                                                " FROM spend_controls WHERE card_id = ? ORDER BY transaction_type, "
                                                "created_at_ms, period",
                                       {card_id}));
   std::vector<SpendControlRecord> controls;
   for (const Row& row : rows) controls.push_back(control_from(row));
+  if (cache_ != nullptr) cache_->controls.emplace(card_id, controls);
   return controls;
 }
 
@@ -325,17 +366,17 @@ Result<std::optional<CardOrderRecord>> CardStore::find_order(const std::string& 
 }
 
 Status CardStore::insert_transaction(const CardTransactionRecord& t) {
-  ISSUERD_TRY(run_execute(db_, std::string("INSERT INTO card_transactions (") + transaction_columns +
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          {t.detail_id, t.merchant_id, t.card_id, t.user_id, t.tx_type, t.tx_status, t.amount_minor,
-                           t.currency, nullable(t.order_no), nullable(t.merchant_name), nullable(t.merchant_mcc),
-                           nullable(t.merchant_country), nullable(t.merchant_category), nullable(t.auth_amount_minor),
-                           nullable(t.auth_currency), t.created_at_ms, nullable(t.posted_at_ms)}));
-  return Status::success();
+  if (cache_ != nullptr) {
+    cache_->card_transactions.add(card_transaction_row(t));
+    ++cache_->mutations;
+    return Status::success();
+  }
+  return insert_row(db_, card_transactions_table, card_transaction_row(t));
 }
 
 Status CardStore::update_transaction_status(const std::string& detail_id, const std::string& tx_status,
                                             std::optional<std::int64_t> posted_at_ms) {
+  ISSUERD_ASSERT(cache_ == nullptr);  // hot commands only add transactions
   ISSUERD_TRY(run_execute(db_, "UPDATE card_transactions SET tx_status = ?, posted_at_ms = ? WHERE detail_id = ?",
                           {tx_status, nullable(posted_at_ms), detail_id}));
   return Status::success();

@@ -12,6 +12,8 @@
 
 namespace issuerd::storage {
 
+struct WriteBehind;  // write_behind.h
+
 struct CardHolderRecord {
   std::string user_id;
   std::string merchant_id;
@@ -158,7 +160,8 @@ struct SensitiveTokenRecord {
 
 class CardStore {
  public:
-  explicit CardStore(Connection& connection) : db_(connection) {}
+  // `cache`: the writer's hot rows while it is hot (write_behind.h), else nullptr.
+  explicit CardStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
 
   // Holders
   Status insert_holder(const CardHolderRecord& holder);
@@ -179,6 +182,8 @@ class CardStore {
   Status update_card(const CardRecord& card);  // every mutable column
   Result<std::optional<CardRecord>> find_card(const std::string& merchant_id, const std::string& card_id);
   Result<std::optional<CardRecord>> find_card_by_pan_hash(const std::string& pan_lookup_hash);
+  // Any merchant's card: for the operator and the network, never for a merchant's request.
+  Result<std::optional<CardRecord>> find_card_by_id(const std::string& card_id);
   // Cards of this holder and product that are not CANCELED (the one-card-per-product rule).
   Result<std::int64_t> count_live_cards(const std::string& merchant_id, const std::string& user_id,
                                         const std::string& card_product_id);
@@ -209,6 +214,7 @@ class CardStore {
 
  private:
   Connection& db_;
+  WriteBehind* cache_;
 };
 
 }  // namespace issuerd::storage

@@ -2,38 +2,20 @@
 
 #include <initializer_list>
 
+#include "storage/buffered_tables.h"
+#include "storage/sql_values.h"
+#include "storage/write_behind.h"
+
 namespace issuerd::storage {
 
 namespace {
 
-constexpr const char* outbox_columns =
-    "event_id, merchant_id, event_type, payload, status, attempts, next_attempt_at_ms, last_error, "
-    "created_at_ms, delivered_at_ms";
+constexpr const char* outbox_columns = outbox_table.columns;
 
 OutboxEvent event_from(const Row& row) {
   return OutboxEvent{row.text(0),    row.text(1),          row.text(2),    row.text(3),
                      row.text(4),    row.integer(5),       row.integer(6), row.optional_text(7),
                      row.integer(8), row.optional_integer(9)};
-}
-
-// NULL is bound as a plain value (never tested with `? IS NULL`), so PostgreSQL infers
-// the parameter's type from the column it is assigned to.
-SqlValue nullable(const std::optional<std::string>& value) {
-  if (value) return *value;
-  return nullptr;
-}
-
-SqlValue nullable(const std::optional<std::int64_t>& value) {
-  if (value) return *value;
-  return nullptr;
-}
-
-Result<std::vector<Row>> run_query(Connection& db, std::string_view sql, std::initializer_list<SqlValue> params) {
-  return db.query(sql, std::span<const SqlValue>(params.begin(), params.size()));
-}
-
-Result<std::int64_t> run_execute(Connection& db, std::string_view sql, std::initializer_list<SqlValue> params) {
-  return db.execute(sql, std::span<const SqlValue>(params.begin(), params.size()));
 }
 
 std::vector<OutboxEvent> events_from(const std::vector<Row>& rows) {
@@ -46,13 +28,9 @@ std::vector<OutboxEvent> events_from(const std::vector<Row>& rows) {
 }  // namespace
 
 Status OutboxStore::insert(const OutboxEvent& e) {
-  ISSUERD_TRY(run_execute(db_,
-                          "INSERT INTO outbox (event_id, merchant_id, event_type, payload, status, attempts, "
-                          "next_attempt_at_ms, last_error, created_at_ms, delivered_at_ms) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          {e.event_id, e.merchant_id, e.event_type, e.payload, e.status, e.attempts,
-                           e.next_attempt_at_ms, nullable(e.last_error), e.created_at_ms,
-                           nullable(e.delivered_at_ms)}));
+  if (cache_ == nullptr) return insert_row(db_, outbox_table, outbox_row(e));
+  cache_->outbox.add(outbox_row(e));
+  ++cache_->mutations;
   return Status::success();
 }
 

@@ -11,6 +11,8 @@
 
 namespace issuerd::storage {
 
+struct WriteBehind;  // write_behind.h
+
 struct OutboxEvent {
   std::string event_id;
   std::string merchant_id;
@@ -26,7 +28,8 @@ struct OutboxEvent {
 
 class OutboxStore {
  public:
-  explicit OutboxStore(Connection& connection) : db_(connection) {}
+  // `cache`: the writer's hot rows while it is hot (write_behind.h), else nullptr.
+  explicit OutboxStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
   Status insert(const OutboxEvent& event);
   // Pending events with next_attempt_at_ms <= now_ms, oldest first, at most `limit`.
   Result<std::vector<OutboxEvent>> due(std::int64_t now_ms, std::int64_t limit);
@@ -38,6 +41,7 @@ class OutboxStore {
 
  private:
   Connection& db_;
+  WriteBehind* cache_;
 };
 
 }  // namespace issuerd::storage

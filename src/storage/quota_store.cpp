@@ -1,6 +1,8 @@
 #include "storage/quota_store.h"
 
+#include "common/assert.h"
 #include "storage/sql_values.h"
+#include "storage/write_behind.h"
 
 namespace issuerd::storage {
 
@@ -46,6 +48,7 @@ Status QuotaStore::insert(const BudgetQuotaRecord& q) {
 }
 
 Status QuotaStore::update(const BudgetQuotaRecord& q) {
+  ISSUERD_ASSERT(cache_ == nullptr);  // hot commands never change a quota
   ISSUERD_TRY(run_execute(db_, "UPDATE budget_quotas SET status = ?, owed_minor = ? WHERE share_quota_id = ?",
                           {q.status, q.owed_minor, q.share_quota_id}));
   return Status::success();
@@ -53,11 +56,19 @@ Status QuotaStore::update(const BudgetQuotaRecord& q) {
 
 Result<std::optional<BudgetQuotaRecord>> QuotaStore::find(const std::string& merchant_id,
                                                           const std::string& share_quota_id) {
+  if (cache_ != nullptr) {
+    if (auto cached = cache_->quotas.find(share_quota_id); cached != cache_->quotas.end()) {
+      if (cached->second.merchant_id != merchant_id) return std::optional<BudgetQuotaRecord>();
+      return std::optional<BudgetQuotaRecord>(cached->second);
+    }
+  }
   ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + quota_columns +
                                                " FROM budget_quotas WHERE merchant_id = ? AND share_quota_id = ?",
                                       {merchant_id, share_quota_id}));
   if (rows.empty()) return std::optional<BudgetQuotaRecord>();
-  return std::optional<BudgetQuotaRecord>(quota_from(rows[0]));
+  BudgetQuotaRecord quota = quota_from(rows[0]);
+  if (cache_ != nullptr) cache_->quotas.emplace(share_quota_id, quota);
+  return std::optional<BudgetQuotaRecord>(std::move(quota));
 }
 
 Result<std::optional<BudgetQuotaRecord>> QuotaStore::find_by_request(const std::string& merchant_id,

@@ -10,6 +10,8 @@
 
 namespace issuerd::storage {
 
+struct WriteBehind;  // write_behind.h
+
 struct BudgetQuotaRecord {
   std::string share_quota_id;
   std::string merchant_id;
@@ -53,7 +55,8 @@ struct QuotaOrderFilter {
 
 class QuotaStore {
  public:
-  explicit QuotaStore(Connection& connection) : db_(connection) {}
+  // `cache`: the writer's hot rows while it is hot (write_behind.h), else nullptr.
+  explicit QuotaStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
   Status insert(const BudgetQuotaRecord& quota);
   Status update(const BudgetQuotaRecord& quota);  // status, owed_minor
   Result<std::optional<BudgetQuotaRecord>> find(const std::string& merchant_id, const std::string& share_quota_id);
@@ -81,6 +84,7 @@ class QuotaStore {
 
  private:
   Connection& db_;
+  WriteBehind* cache_;
 };
 
 }  // namespace issuerd::storage

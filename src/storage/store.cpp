@@ -1,5 +1,8 @@
 #include "storage/store.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "common/assert.h"
 #include "common/ids.h"
 #include "storage/sql_values.h"
@@ -91,7 +94,7 @@ Status Store::set_merchant_webhook(const std::string& merchant_id, const std::st
 
 // ---- ledger ----
 
-Result<std::optional<Account>> Store::find_account(AccountKind kind, const std::string& owner_id,
+Result<std::optional<Account>> Store::load_account(AccountKind kind, const std::string& owner_id,
                                                    const std::string& currency) {
   ISSUERD_ASSIGN(auto rows, query(std::string("SELECT ") + account_columns +
                                       " FROM accounts WHERE kind = ? AND owner_id = ? AND currency = ?",
@@ -100,15 +103,31 @@ Result<std::optional<Account>> Store::find_account(AccountKind kind, const std::
   return std::optional<Account>(account_from(rows[0]));
 }
 
+Result<std::optional<Account>> Store::find_account(AccountKind kind, const std::string& owner_id,
+                                                   const std::string& currency) {
+  WriteBehind* cache = hot();
+  if (cache == nullptr) return load_account(kind, owner_id, currency);
+  const std::string key = account_key(kind, owner_id, currency);
+  if (auto cached = cache->accounts.find(key); cached != cache->accounts.end()) {
+    return std::optional<Account>(cached->second);
+  }
+  ISSUERD_ASSIGN(auto loaded, load_account(kind, owner_id, currency));
+  if (loaded) cache->accounts.emplace(key, *loaded);
+  return loaded;
+}
+
 Result<Account> Store::find_or_create_account(AccountKind kind, const std::string& owner_id,
                                               const std::string& currency, std::int64_t now_ms) {
   ISSUERD_ASSIGN(auto existing, find_account(kind, owner_id, currency));
   if (existing) return std::move(*existing);
+  // Created at once even while hot: an empty account changes no balance, and the batch's
+  // own transaction still decides whether it stays.
   Account account{next_id(), kind, owner_id, currency, 0, 0, domain::kind_may_go_negative(kind)};
   ISSUERD_TRY(execute("INSERT INTO accounts (account_id, kind, owner_id, currency, balance_minor, held_minor, "
                       "may_go_negative, created_at_ms) VALUES (?, ?, ?, ?, 0, 0, ?, ?)",
                       {account.account_id, domain::account_kind_name(kind), owner_id, currency,
                        std::int64_t{account.may_go_negative ? 1 : 0}, now_ms}));
+  if (WriteBehind* cache = hot()) cache->accounts.emplace(account_key(kind, owner_id, currency), account);
   return account;
 }
 
@@ -121,7 +140,7 @@ Result<std::vector<Account>> Store::accounts_of_owner(AccountKind kind, const st
   return accounts;
 }
 
-Status Store::save_account(const Account& account) {
+Status Store::write_account(const Account& account) {
   ISSUERD_ASSIGN(std::int64_t changed,
                  execute("UPDATE accounts SET balance_minor = ?, held_minor = ? WHERE account_id = ?",
                          {account.balance_minor, account.held_minor, account.account_id}));
@@ -129,15 +148,30 @@ Status Store::save_account(const Account& account) {
   return Status::success();
 }
 
-Status Store::insert_transfer(const Transfer& t) {
-  ISSUERD_TRY(execute("INSERT INTO transfers (transfer_id, debit_account_id, credit_account_id, amount_minor, "
-                      "currency, kind, status, reference, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      {t.transfer_id, t.debit_account_id, t.credit_account_id, t.amount_minor, t.currency, t.kind,
-                       domain::transfer_status_name(t.status), t.reference, t.created_at_ms}));
+Status Store::save_account(const Account& account) {
+  WriteBehind* cache = hot();
+  if (cache == nullptr) return write_account(account);
+  const std::string key = account_key(account.kind, account.owner_id, account.currency);
+  auto cached = cache->accounts.find(key);
+  // A hot command saves only accounts it loaded through the cache.
+  ISSUERD_ASSERT(cached != cache->accounts.end() && cached->second.account_id == account.account_id);
+  cached->second = account;
+  cache->dirty_accounts.insert(key);
+  ++cache->mutations;
   return Status::success();
 }
 
+Status Store::insert_transfer(const Transfer& t) {
+  if (WriteBehind* cache = hot()) {
+    cache->transfers.add(transfer_row(t));
+    ++cache->mutations;
+    return Status::success();
+  }
+  return insert_row(db_, transfers_table, transfer_row(t));
+}
+
 Status Store::set_transfer_status(const std::string& transfer_id, domain::TransferStatus status) {
+  ISSUERD_ASSERT(hot() == nullptr);  // hot commands only add transfers
   ISSUERD_ASSIGN(std::int64_t changed, execute("UPDATE transfers SET status = ? WHERE transfer_id = ?",
                                                {domain::transfer_status_name(status), transfer_id}));
   ISSUERD_ASSERT(changed == 1);
@@ -253,6 +287,10 @@ Result<std::optional<CardProductRecord>> Store::find_card_product(const std::str
 Result<std::optional<StoredResponse>> Store::find_idempotent_response(const std::string& scope,
                                                                       const std::string& route,
                                                                       const std::string& key) {
+  if (WriteBehind* cache = hot()) {
+    auto known = cache->idempotency.find(idempotency_cache_key(scope, route, key));
+    if (known != cache->idempotency.end()) return known->second;
+  }
   ISSUERD_ASSIGN(auto rows, query("SELECT request_hash, http_status, content_type, response_body FROM "
                                   "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key = ?",
                                   {scope, route, key}));
@@ -264,11 +302,13 @@ Result<std::optional<StoredResponse>> Store::find_idempotent_response(const std:
 
 Status Store::insert_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
                                          const StoredResponse& r, std::int64_t now_ms) {
-  ISSUERD_TRY(execute("INSERT INTO idempotency_keys (scope, route, idempotency_key, request_hash, http_status, "
-                      "content_type, response_body, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      {scope, route, key, r.request_hash, std::int64_t{r.http_status}, r.content_type, r.body,
-                       now_ms}));
-  return Status::success();
+  if (WriteBehind* cache = hot()) {
+    cache->idempotency_keys.add(idempotency_key_row(scope, route, key, r, now_ms));
+    cache->idempotency[idempotency_cache_key(scope, route, key)] = r;
+    ++cache->mutations;
+    return Status::success();
+  }
+  return insert_row(db_, idempotency_keys_table, idempotency_key_row(scope, route, key, r, now_ms));
 }
 
 Result<bool> Store::claim_nonce(const std::string& merchant_id, const std::string& nonce, std::int64_t expires_at_ms,
@@ -281,6 +321,72 @@ Result<bool> Store::claim_nonce(const std::string& merchant_id, const std::strin
                          "ON CONFLICT DO NOTHING",
                          {merchant_id, nonce, expires_at_ms}));
   return inserted == 1;
+}
+
+// ---- the writer's cache ----
+
+void Store::set_hot(bool hot) {
+  ISSUERD_ASSERT(write_behind_ != nullptr || !hot);
+  if (write_behind_ != nullptr) write_behind_->hot = hot;
+}
+
+Status Store::flush_buffered_inserts() {
+  if (write_behind_ == nullptr) return Status::success();
+  WriteBehind& cache = *write_behind_;
+  for (InsertBuffer* buffer : {&cache.transfers, &cache.authorizations, &cache.card_transactions, &cache.outbox,
+                               &cache.idempotency_keys}) {
+    ISSUERD_TRY(buffer->flush(db_));
+  }
+  return Status::success();
+}
+
+Status Store::write_back() {
+  if (write_behind_ == nullptr) return Status::success();
+  ISSUERD_TRY(flush_buffered_inserts());
+  WriteBehind& cache = *write_behind_;
+  for (const std::string& key : cache.dirty_accounts) ISSUERD_TRY(write_account(cache.accounts.at(key)));
+  cache.dirty_accounts.clear();
+  for (const std::string& card_id : cache.dirty_cards) ISSUERD_TRY(CardStore(db_).update_card(cache.cards.at(card_id)));
+  cache.dirty_cards.clear();
+  return Status::success();
+}
+
+void Store::drop_cache() {
+  if (write_behind_ != nullptr) write_behind_->drop();
+}
+
+Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys) {
+  ISSUERD_ASSERT(write_behind_ != nullptr);
+  std::sort(keys.begin(), keys.end(), [](const IdempotencyKeyRef& a, const IdempotencyKeyRef& b) {
+    return std::tie(a.scope, a.route) < std::tie(b.scope, b.route);
+  });
+  static constexpr std::size_t keys_per_query = 64;  // padded: one statement text for every batch
+  WriteBehind& cache = *write_behind_;
+  std::size_t next = 0;
+  while (next < keys.size()) {
+    // One query per run of keys with the same scope and route (the primary key's prefix).
+    const IdempotencyKeyRef& first = keys[next];
+    std::vector<SqlValue> params{first.scope, first.route};
+    std::size_t end = next;
+    while (end < keys.size() && end - next < keys_per_query && keys[end].scope == first.scope &&
+           keys[end].route == first.route) {
+      params.emplace_back(keys[end].key);
+      cache.idempotency.emplace(idempotency_cache_key(first.scope, first.route, keys[end].key), std::nullopt);
+      ++end;
+    }
+    while (params.size() < keys_per_query + 2) params.emplace_back(first.key);
+    std::string sql = "SELECT idempotency_key, request_hash, http_status, content_type, response_body FROM "
+                      "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key IN (?";
+    for (std::size_t i = 1; i < keys_per_query; ++i) sql += ", ?";
+    sql += ")";
+    ISSUERD_ASSIGN(auto rows, db_.query(sql, params));
+    for (const Row& row : rows) {
+      cache.idempotency[idempotency_cache_key(first.scope, first.route, row.text(0))] =
+          StoredResponse{row.text(1), static_cast<int>(row.integer(2)), row.text(3), row.text(4)};
+    }
+    next = end;
+  }
+  return Status::success();
 }
 
 }  // namespace issuerd::storage

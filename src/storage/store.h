@@ -20,6 +20,7 @@
 #include "storage/job_store.h"
 #include "storage/outbox_store.h"
 #include "storage/quota_store.h"
+#include "storage/write_behind.h"
 
 namespace issuerd::storage {
 
@@ -49,13 +50,6 @@ struct CardProductRecord {
   std::string fx_fee_rate = "0";             // decimal text: charged on converted amounts
 };
 
-struct StoredResponse {
-  std::string request_hash;
-  int http_status = 200;
-  std::string content_type;
-  std::string body;
-};
-
 struct CurrencyTotal {
   std::string currency;
   std::int64_t balance_sum_minor = 0;
@@ -63,16 +57,33 @@ struct CurrencyTotal {
 
 class Store {
  public:
-  explicit Store(Connection& connection) : db_(connection) {}
+  // `write_behind`: the writer's cache of hot rows (write_behind.h); readers have none.
+  explicit Store(Connection& connection, WriteBehind* write_behind = nullptr)
+      : db_(connection), write_behind_(write_behind) {}
   Connection& connection() { return db_; }
 
   // Tables of one area each, on the same connection (and so the same transaction).
   AdposStore adpos() { return AdposStore(db_); }
-  AuthorizationStore authorizations() { return AuthorizationStore(db_); }
-  CardStore cards() { return CardStore(db_); }
+  AuthorizationStore authorizations() { return AuthorizationStore(db_, hot()); }
+  CardStore cards() { return CardStore(db_, hot()); }
   JobStore jobs() { return JobStore(db_); }
-  OutboxStore outbox() { return OutboxStore(db_); }
-  QuotaStore quotas() { return QuotaStore(db_); }
+  OutboxStore outbox() { return OutboxStore(db_, hot()); }
+  QuotaStore quotas() { return QuotaStore(db_, hot()); }
+
+  // ---- the writer's cache (write_behind.h) ----
+  // While hot, the cached tables are served from memory and their inserts are buffered.
+  void set_hot(bool hot);
+  // Writes the buffered inserts.
+  Status flush_buffered_inserts();
+  // Writes the buffered inserts and the dirty cached rows; the cache stays valid.
+  Status write_back();
+  // Forgets the cache (after write_back, or when the transaction failed).
+  void drop_cache();
+  // Looks the keys up in one query per scope and route, for find_idempotent_response while hot.
+  Status prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys);
+  // Changes made through the cache so far (a hot command that fails must have made none).
+  std::uint64_t cache_mutations() const { return write_behind_ ? write_behind_->mutations : 0; }
+  std::size_t cached_card_count() const { return write_behind_ ? write_behind_->cards.size() : 0; }
 
   // Merchants
   Status insert_merchant(const MerchantRecord& merchant);
@@ -119,7 +130,12 @@ class Store {
  private:
   Result<std::vector<Row>> query(std::string_view sql, std::initializer_list<SqlValue> params);
   Result<std::int64_t> execute(std::string_view sql, std::initializer_list<SqlValue> params);
+  WriteBehind* hot() const { return write_behind_ != nullptr && write_behind_->hot ? write_behind_ : nullptr; }
+  Result<std::optional<domain::Account>> load_account(domain::AccountKind kind, const std::string& owner_id,
+                                                      const std::string& currency);
+  Status write_account(const domain::Account& account);
   Connection& db_;
+  WriteBehind* write_behind_;
 };
 
 }  // namespace issuerd::storage

@@ -170,11 +170,14 @@ class Simulator : public E2eTest {
     EXPECT_EQ(reply.status, 200) << reply.body;
   }
 
-  // Straight into the database, for settings no API reaches yet.
+  // Straight into the database, for settings no API reaches yet; then the writer is told to
+  // read the rows again (it keeps hot ones in memory).
   void sql(const std::string& statement, const std::vector<storage::SqlValue>& params) {
     auto connection = database_->connect();
     auto done = connection->execute(statement, params);
     ASSERT_TRUE(done.ok()) << statement << ": " << done.error().message;
+    const Reply reloaded = admin("POST", "/admin/v1/writer/reload");
+    ASSERT_EQ(reloaded.status, 200) << reloaded.body;
   }
 
   void insert_control(const Card& card, const std::string& type, const std::string& period,

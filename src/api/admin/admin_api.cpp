@@ -223,6 +223,18 @@ void set_webhook(Services& services, const http::Request& request, const http::P
 
 // ---- ledger, clock, health, metrics ----
 
+// The writer keeps hot rows in memory (storage/write_behind.h). After an operator edits the
+// database by hand, this makes it write back and forget them, so it reads the edit.
+void reload_writer_cache(Services& services, http::Responder respond) {
+  IdempotentWrite write;
+  write.scope = "admin";
+  write.route = "/admin/v1/writer/reload";
+  write.render_error = problem_response;
+  // An ordinary (not hot) command: the writer writes its cache back and drops it first.
+  write.apply = [](storage::Store&) -> WriteOutcome { return {json_response(200, bj::object{{"reloaded", true}}), true}; };
+  submit_idempotent_write(services, std::move(write), std::move(respond));
+}
+
 void ledger_invariants(Services& services, http::Responder respond) {
   auto checked = services.readers.with_store([](storage::Store& store) -> Result<bj::object> {
     ISSUERD_ASSIGN(auto totals, store.balance_totals_by_currency());
@@ -303,6 +315,10 @@ void register_routes(http::Router& router, Services& services, bool test_clock) 
   router.add("GET", "/admin/v1/ledger/invariants",
              guarded(services, [&services](const http::Request&, const http::PathParams&, http::Responder r) {
                ledger_invariants(services, std::move(r));
+             }));
+  router.add("POST", "/admin/v1/writer/reload",
+             guarded(services, [&services](const http::Request&, const http::PathParams&, http::Responder r) {
+               reload_writer_cache(services, std::move(r));
              }));
   register_card_product_routes(router, services);
   register_fx_rate_routes(router, services);

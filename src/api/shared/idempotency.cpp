@@ -54,6 +54,10 @@ void submit_idempotent_write(Services& services, IdempotentWrite write, http::Re
   Clock& clock = services.clock;
 
   engine::Command command;
+  command.hot = state->write.hot;
+  if (command.hot && !state->write.key.empty()) {
+    command.idempotency_key = storage::IdempotencyKeyRef{state->write.scope, state->write.route, state->write.key};
+  }
   if (state->write.admit) {
     command.admit = [state](storage::Store& store) {
       std::optional<http::Response> refusal = state->write.admit(store);

@@ -37,6 +37,9 @@ struct IdempotentWrite {
   std::function<std::optional<http::Response>(storage::Store&)> admit;
   std::function<WriteOutcome(storage::Store&)> apply;
   std::function<http::Response(const Error&)> render_error;  // the dialect's envelope
+  // Runs on the writer's cached rows (engine::Command::hot): only for applies that change
+  // nothing before they can no longer fail, as engine::authorize.
+  bool hot = false;
   // Optional: runs once the write is durable (wake a background worker it gave work to).
   std::function<void()> after_commit;
 };

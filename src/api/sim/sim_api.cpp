@@ -138,7 +138,7 @@ using Operation = std::function<Result<bj::object>(storage::Store&, const Caller
 // Authenticates, requires an Idempotency-Key, and runs `operation` once per key.
 void run_write(Services& services, const http::Request& request, std::string route, const bj::object& body,
                int success_status, Operation operation, http::Responder respond,
-               std::function<void(const bj::object&)> after = {}) {
+               std::function<void(const bj::object&)> after = {}, bool hot = false) {
   auto caller = authenticate(services, request);
   if (!caller.ok()) return respond(problem_response(caller.error()));
   const std::string key(request.header("idempotency-key").value_or(""));
@@ -152,6 +152,7 @@ void run_write(Services& services, const http::Request& request, std::string rou
   write.key = key;
   write.request_hash = request_hash(request.path, body);
   write.render_error = problem_response;
+  write.hot = hot;
   auto result = std::make_shared<std::optional<bj::object>>();
   write.apply = [&services, caller = *caller, operation = std::move(operation), success_status,
                  result](storage::Store& store) -> WriteOutcome {
@@ -183,7 +184,8 @@ void create_authorization(Services& services, const http::Request& request, http
             std::move(respond),
             [&services](const bj::object& out) {
               services.metrics.record_authorization(out.at("status").as_string() == "APPROVED" ? "approved" : "declined");
-            });
+            },
+            /*hot=*/true);
 }
 
 // capture / reverse: an optional amount in the transaction's currency.

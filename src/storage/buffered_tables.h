@@ -1,0 +1,74 @@
+// The tables whose inserts the writer buffers (write_behind.h): their column lists and
+// how a record becomes a row, shared by the stores' own inserts and the buffers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/ledger.h"
+#include "storage/authorization_store.h"
+#include "storage/card_store.h"
+#include "storage/connection.h"
+#include "storage/outbox_store.h"
+
+namespace issuerd::storage {
+
+struct StoredResponse {
+  std::string request_hash;
+  int http_status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+struct TableShape {
+  const char* table;
+  const char* columns;
+  std::size_t column_count;
+};
+
+inline constexpr TableShape transfers_table{
+    "transfers",
+    "transfer_id, debit_account_id, credit_account_id, amount_minor, currency, kind, status, reference, created_at_ms",
+    9};
+
+inline constexpr TableShape authorizations_table{
+    "authorizations",
+    "authorization_id, merchant_id, card_id, status, state, transaction_type, currency, amount_minor, fx_fee_minor, "
+    "original_amount_minor, original_currency, fx_rate, held_minor, captured_minor, refunded_minor, counted_minor, "
+    "response_code, decline_reason, merchant_name, merchant_mcc, merchant_country, card_present, funding_kind, "
+    "funding_owner_id, hold_transfer_id, detail_id, created_at_ms, updated_at_ms",
+    28};
+
+inline constexpr TableShape card_transactions_table{
+    "card_transactions",
+    "detail_id, merchant_id, card_id, user_id, tx_type, tx_status, amount_minor, currency, order_no, merchant_name, "
+    "merchant_mcc, merchant_country, merchant_category, auth_amount_minor, auth_currency, created_at_ms, posted_at_ms",
+    17};
+
+inline constexpr TableShape outbox_table{
+    "outbox",
+    "event_id, merchant_id, event_type, payload, status, attempts, next_attempt_at_ms, last_error, created_at_ms, "
+    "delivered_at_ms",
+    10};
+
+inline constexpr TableShape idempotency_keys_table{
+    "idempotency_keys",
+    "scope, route, idempotency_key, request_hash, http_status, content_type, response_body, created_at_ms", 8};
+
+// "INSERT INTO table (columns) VALUES (?, ...), (?, ...)" for `rows` rows.
+std::string multi_row_insert_sql(const TableShape& shape, std::size_t rows);
+
+std::vector<SqlValue> transfer_row(const domain::Transfer& transfer);
+std::vector<SqlValue> authorization_row(const AuthorizationRecord& authorization);
+std::vector<SqlValue> card_transaction_row(const CardTransactionRecord& transaction);
+std::vector<SqlValue> outbox_row(const OutboxEvent& event);
+std::vector<SqlValue> idempotency_key_row(const std::string& scope, const std::string& route, const std::string& key,
+                                          const StoredResponse& response, std::int64_t now_ms);
+
+// Inserts one row now (the stores' path when the writer's cache is not in use).
+Status insert_row(Connection& db, const TableShape& shape, const std::vector<SqlValue>& row);
+
+}  // namespace issuerd::storage

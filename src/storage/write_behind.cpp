@@ -1,0 +1,79 @@
+#include "storage/write_behind.h"
+
+#include <iterator>
+#include <span>
+
+#include "common/assert.h"
+
+namespace issuerd::storage {
+
+void InsertBuffer::add(std::vector<SqlValue> row) {
+  ISSUERD_ASSERT(row.size() == shape_.column_count);
+  values_.insert(values_.end(), std::make_move_iterator(row.begin()), std::make_move_iterator(row.end()));
+  ++rows_;
+}
+
+Status InsertBuffer::flush(Connection& db) {
+  static constexpr std::size_t chunk_rows[] = {128, 16, 1};
+  std::size_t written = 0;
+  for (std::size_t chunk : chunk_rows) {
+    if (rows_ - written < chunk) continue;
+    const std::string sql = multi_row_insert_sql(shape_, chunk);
+    for (; rows_ - written >= chunk; written += chunk) {
+      std::span<const SqlValue> params(values_.data() + written * shape_.column_count, chunk * shape_.column_count);
+      ISSUERD_TRY(db.execute(sql, params));
+    }
+  }
+  clear();
+  return Status::success();
+}
+
+void InsertBuffer::clear() {
+  values_.clear();
+  rows_ = 0;
+}
+
+WriteBehind::WriteBehind()
+    : transfers(transfers_table),
+      authorizations(authorizations_table),
+      card_transactions(card_transactions_table),
+      outbox(outbox_table),
+      idempotency_keys(idempotency_keys_table) {}
+
+bool WriteBehind::buffers_empty() const {
+  return transfers.empty() && authorizations.empty() && card_transactions.empty() && outbox.empty() &&
+         idempotency_keys.empty();
+}
+
+void WriteBehind::drop() {
+  for (InsertBuffer* buffer : {&transfers, &authorizations, &card_transactions, &outbox, &idempotency_keys}) {
+    buffer->clear();
+  }
+  accounts.clear();
+  dirty_accounts.clear();
+  cards.clear();
+  card_id_by_pan_hash.clear();
+  dirty_cards.clear();
+  controls.clear();
+  windows.clear();
+  quotas.clear();
+  idempotency.clear();
+}
+
+std::string account_key(domain::AccountKind kind, const std::string& owner_id, const std::string& currency) {
+  std::string key(domain::account_kind_name(kind));
+  key.append(1, '\x1f').append(owner_id).append(1, '\x1f').append(currency);
+  return key;
+}
+
+std::string window_key(const std::string& card_id, const std::string& transaction_type) {
+  return card_id + '\x1f' + transaction_type;
+}
+
+std::string idempotency_cache_key(const std::string& scope, const std::string& route, const std::string& key) {
+  std::string joined = scope;
+  joined.append(1, '\x1f').append(route).append(1, '\x1f').append(key);
+  return joined;
+}
+
+}  // namespace issuerd::storage

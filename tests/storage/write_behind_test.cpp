@@ -1,0 +1,152 @@
+// The writer's cache (storage/write_behind.h): what a hot Store serves from memory, what it
+// buffers, and that write_back() leaves the database as the uncached Store would have.
+#include "storage/write_behind.h"
+
+#include <gtest/gtest.h>
+
+#include "common/ids.h"
+#include "storage/migrations.h"
+#include "storage/store.h"
+#include "support/test_database.h"
+
+namespace issuerd::storage {
+namespace {
+
+using domain::AccountKind;
+
+class WriteBehindTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    database_ = std::make_unique<testing::TestDatabase>(GetParam());
+    connection_ = database_->connect();
+    auto version = migrate(*connection_);
+    ASSERT_TRUE(version.ok()) << version.error().message;
+    store_ = std::make_unique<Store>(*connection_, &cache_);
+  }
+
+  // What the database holds, asked on the same connection with the cache out of the way.
+  std::int64_t count(const std::string& sql, std::vector<SqlValue> params = {}) {
+    auto rows = connection_->query(sql, params);
+    EXPECT_TRUE(rows.ok()) << rows.error().message;
+    return rows.ok() ? (*rows)[0].integer(0) : -1;
+  }
+
+  AuthorizationRecord authorization(const std::string& card_id, std::int64_t counted_minor, std::int64_t at_ms) {
+    AuthorizationRecord a;
+    a.authorization_id = next_id();
+    a.merchant_id = "m1";
+    a.card_id = card_id;
+    a.status = "APPROVED";
+    a.state = "pending";
+    a.transaction_type = "PURCHASE";
+    a.currency = a.original_currency = "USD";
+    a.amount_minor = a.original_amount_minor = a.held_minor = a.counted_minor = counted_minor;
+    a.response_code = "00";
+    a.funding_kind = "card";
+    a.funding_owner_id = card_id;
+    a.detail_id = next_id();
+    a.created_at_ms = a.updated_at_ms = at_ms;
+    return a;
+  }
+
+  std::unique_ptr<testing::TestDatabase> database_;
+  std::unique_ptr<Connection> connection_;
+  WriteBehind cache_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(WriteBehindTest, BufferedInsertsReachTheDatabaseInChunksAtWriteBack) {
+  const auto from = store_->find_or_create_account(AccountKind::card, "c1", "USD", 1);
+  const auto to = store_->find_or_create_account(AccountKind::network_settlement, "", "USD", 1);
+  ASSERT_TRUE(from.ok() && to.ok());
+  store_->set_hot(true);
+  // 150 rows: one chunk of 128, one of 16 and six single rows.
+  for (int i = 0; i < 150; ++i) {
+    domain::Transfer t{next_id(), from->account_id, to->account_id, i + 1, "USD", "authorization",
+                       domain::TransferStatus::pending, "r", i};
+    ASSERT_TRUE(store_->insert_transfer(t).ok());
+  }
+  EXPECT_EQ(store_->cache_mutations(), 150u);
+  store_->set_hot(false);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 0);
+  Status written = store_->write_back();
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM transfers"), 150);
+  EXPECT_EQ(count("SELECT SUM(amount_minor) FROM transfers"), 150 * 151 / 2);
+  EXPECT_TRUE(cache_.buffers_empty());
+}
+
+TEST_P(WriteBehindTest, AccountChangesStayInMemoryUntilWriteBack) {
+  auto created = store_->find_or_create_account(AccountKind::card, "c1", "USD", 1);
+  ASSERT_TRUE(created.ok());
+  store_->set_hot(true);
+  domain::Account account = *store_->find_or_create_account(AccountKind::card, "c1", "USD", 2);
+  EXPECT_EQ(account.account_id, created->account_id);
+  account.held_minor = 250;
+  ASSERT_TRUE(store_->save_account(account).ok());
+  EXPECT_EQ((*store_->find_account(AccountKind::card, "c1", "USD"))->held_minor, 250);
+  store_->set_hot(false);
+  EXPECT_EQ((*store_->find_account(AccountKind::card, "c1", "USD"))->held_minor, 0);  // not written yet
+  ASSERT_TRUE(store_->write_back().ok());
+  EXPECT_EQ((*store_->find_account(AccountKind::card, "c1", "USD"))->held_minor, 250);
+  EXPECT_TRUE(cache_.dirty_accounts.empty());
+}
+
+TEST_P(WriteBehindTest, WindowUsageFollowsTheBatchsAuthorizations) {
+  ASSERT_TRUE(store_->authorizations().insert(authorization("c1", 100, 1'000)).ok());  // before the cache
+  store_->set_hot(true);
+  auto authorizations = store_->authorizations();
+  EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 0, 10'000), 100);  // loaded
+  ASSERT_TRUE(authorizations.insert(authorization("c1", 40, 5'000)).ok());
+  ASSERT_TRUE(authorizations.insert(authorization("c1", 7, 20'000)).ok());  // another window
+  ASSERT_TRUE(authorizations.insert(authorization("c2", 9, 5'000)).ok());   // another card
+  EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 0, 10'000), 140);
+  // A window not cached yet is summed with the batch's rows written first.
+  EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 0, 30'000), 147);
+  store_->set_hot(false);
+  ASSERT_TRUE(store_->write_back().ok());
+  EXPECT_EQ(count("SELECT SUM(counted_minor) FROM authorizations WHERE card_id = ? AND created_at_ms < ?",
+                  {std::string("c1"), std::int64_t{10'000}}),
+            140);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM authorizations"), 4);
+}
+
+TEST_P(WriteBehindTest, PrefetchedIdempotencyKeysAnswerWithoutAQuery) {
+  const StoredResponse earlier{"hash-1", 201, "application/json", "{\"a\":1}"};
+  ASSERT_TRUE(store_->insert_idempotent_response("m1", "/sim", "k1", earlier, 1).ok());
+  ASSERT_TRUE(store_->prefetch_idempotent_responses({{"m1", "/sim", "k1"}, {"m1", "/sim", "k2"}, {"m2", "/sim", "k1"}}).ok());
+  store_->set_hot(true);
+  auto found = store_->find_idempotent_response("m1", "/sim", "k1");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->body, "{\"a\":1}");
+  EXPECT_FALSE(store_->find_idempotent_response("m2", "/sim", "k1")->has_value());
+  EXPECT_FALSE(store_->find_idempotent_response("m1", "/sim", "k2")->has_value());
+  // Stored during the batch: found by the next command of the same batch.
+  ASSERT_TRUE(store_->insert_idempotent_response("m1", "/sim", "k2", {"hash-2", 201, "application/json", "{}"}, 2).ok());
+  EXPECT_EQ((*store_->find_idempotent_response("m1", "/sim", "k2"))->request_hash, "hash-2");
+  store_->set_hot(false);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency_keys"), 1);
+  ASSERT_TRUE(store_->write_back().ok());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency_keys"), 2);
+}
+
+TEST_P(WriteBehindTest, DropForgetsBufferedRowsAndCachedAccounts) {
+  ASSERT_TRUE(store_->find_or_create_account(AccountKind::card, "c1", "USD", 1).ok());
+  store_->set_hot(true);
+  domain::Account account = *store_->find_account(AccountKind::card, "c1", "USD").value();
+  account.held_minor = 5;
+  ASSERT_TRUE(store_->save_account(account).ok());
+  ASSERT_TRUE(store_->authorizations().insert(authorization("c1", 5, 1)).ok());
+  store_->drop_cache();  // as after a failed commit
+  EXPECT_TRUE(cache_.buffers_empty());
+  EXPECT_EQ((*store_->find_account(AccountKind::card, "c1", "USD"))->held_minor, 0);  // read again
+  store_->set_hot(false);
+  ASSERT_TRUE(store_->write_back().ok());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM authorizations"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, WriteBehindTest, ::testing::ValuesIn(testing::dialects_under_test()),
+                         [](const auto& info) { return testing::dialect_name(info.param); });
+
+}  // namespace
+}  // namespace issuerd::storage
