@@ -18,7 +18,11 @@ Result<std::string> enqueue_callback(storage::Store& store, const std::string& m
   event.event_id = next_id();
   event.merchant_id = merchant_id;
   event.event_type = event_type;
-  event.status = "pending";
+  // With no webhook URL there is nowhere to send it: it is kept (GET .../events lists it)
+  // but never attempted, as Stripe sends events only to endpoints that exist when they happen.
+  ISSUERD_ASSIGN(const bool deliverable, store.merchant_has_webhook(merchant_id));
+  event.status = deliverable ? "pending" : "failed";
+  if (!deliverable) event.last_error = "no_webhook_url";
   event.next_attempt_at_ms = 0;  // due at once, whatever clock the caller's now_ms came from
   event.created_at_ms = now_ms;
   ISSUERD_TRY(store.outbox().insert(event));

@@ -92,6 +92,19 @@ Status Store::set_merchant_webhook(const std::string& merchant_id, const std::st
   return Status::success();
 }
 
+Result<bool> Store::merchant_has_webhook(const std::string& merchant_id) {
+  WriteBehind* cache = hot();
+  if (cache != nullptr) {
+    if (auto known = cache->merchant_has_webhook.find(merchant_id); known != cache->merchant_has_webhook.end()) {
+      return known->second;
+    }
+  }
+  ISSUERD_ASSIGN(auto rows, query("SELECT webhook_url FROM merchants WHERE merchant_id = ?", {merchant_id}));
+  const bool has_webhook = !rows.empty() && !rows[0].is_null(0) && !rows[0].text(0).empty();
+  if (cache != nullptr) cache->merchant_has_webhook.emplace(merchant_id, has_webhook);
+  return has_webhook;
+}
+
 // ---- ledger ----
 
 Result<std::optional<Account>> Store::load_account(AccountKind kind, const std::string& owner_id,

@@ -92,6 +92,8 @@ class Store {
   Result<std::vector<MerchantRecord>> list_merchants(std::int64_t offset, std::int64_t limit);
   Result<std::int64_t> count_merchants();
   Status set_merchant_webhook(const std::string& merchant_id, const std::string& url);
+  // Whether callbacks to this merchant have somewhere to go (false for an unknown merchant).
+  Result<bool> merchant_has_webhook(const std::string& merchant_id);
 
   // Ledger accounts: find one, or create it with zero balances.
   Result<std::optional<domain::Account>> find_account(domain::AccountKind kind, const std::string& owner_id,

@@ -57,6 +57,7 @@ void WriteBehind::drop() {
   controls.clear();
   windows.clear();
   quotas.clear();
+  merchant_has_webhook.clear();
   idempotency.clear();
 }
 

@@ -78,6 +78,7 @@ struct WriteBehind {
   std::unordered_map<std::string, std::vector<SpendControlRecord>> controls;  // card_id
   std::unordered_map<std::string, std::vector<WindowUsage>> windows;          // window_key()
   std::unordered_map<std::string, BudgetQuotaRecord> quotas;                  // share_quota_id
+  std::unordered_map<std::string, bool> merchant_has_webhook;                 // merchant_id
   // This batch's idempotency keys: looked up before it started, or stored during it.
   std::unordered_map<std::string, std::optional<StoredResponse>> idempotency;
 
