@@ -41,5 +41,16 @@ bench: deps
 	  else echo "Google Benchmark not found (libbenchmark-dev): no decision benchmark"; fi
 	@BUILD_DIR="$(abspath $(BUILD_DIR))" python3 bench/run.py
 
+# The soak test of issue #9 (not part of make test or CI): a Release build, then SOAK_SECONDS
+# (default 600) of wrk authorizations near peak plus captures, reversals, refunds, top-ups and
+# quota adjustments; fails on any error, broken ledger invariants or RSS growth beyond
+# SOAK_RSS_GROWTH_MIB (64). SOAK_DB=postgres for PostgreSQL. Writes
+# bench/results/soak-latest.json; see docs/reliability.md.
+.PHONY: soak
+soak: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@ninja -C $(BUILD_DIR) issuerd
+	@BUILD_DIR="$(abspath $(BUILD_DIR))" python3 bench/soak.py
+
 clean:
 	rm -rf $(BUILD_DIR)

@@ -102,6 +102,10 @@ bool Writer::prefetch_idempotency_keys(const std::deque<Command>& batch) {
 
 bool Writer::run_hot(Command& command) {
   ISSUERD_ASSERT(!command.admit);  // a hot command has no savepoint to keep an admit's writes apart
+  if (Status warm = store_.warm_cache(); !warm.ok()) {
+    log::error("cache_warm_failed", {{"reason", warm.error().reason}});
+    return false;
+  }
   const std::uint64_t mutations_before = store_.cache_mutations();
   bool keep = false;
   store_.set_hot(true);
@@ -122,12 +126,12 @@ bool Writer::run_in_savepoint(Command& command) {
   storage::Connection& db = *connection_;
   // Earlier hot commands' rows go in first, outside this command's savepoint, so that its
   // rollback cannot take them along; and it must see (and may change) the real rows.
+  // What it writes itself, the cache forgets (write_behind.h).
   Status ready = command.changes_cached_rows ? store_.write_back() : store_.flush_buffered_inserts();
   if (!ready.ok()) {
     log::error("write_back_failed", {{"reason", ready.error().reason}});
     return false;
   }
-  if (command.changes_cached_rows) store_.drop_cache();
   if (command.admit) {
     bool admitted = false;
     try {

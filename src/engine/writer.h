@@ -39,8 +39,8 @@ struct Command {
   bool hot = false;
   // A hot command's idempotency key: the batch looks all of them up in one query.
   std::optional<storage::IdempotencyKeyRef> idempotency_key;
-  // False for a command that changes none of the cached rows (outbox bookkeeping): it runs
-  // without the cache being written back and dropped before it.
+  // False for a command that reads and changes none of the cached rows (outbox
+  // bookkeeping): the cache's dirty rows need not be written back before it.
   bool changes_cached_rows = true;
 };
 

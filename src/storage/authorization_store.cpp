@@ -47,7 +47,10 @@ AuthorizationRecord from_row(const Row& r) {
 }  // namespace
 
 Status AuthorizationStore::insert(const AuthorizationRecord& a) {
-  if (cache_ == nullptr) return insert_row(db_, authorizations_table, authorization_row(a));
+  if (cache_ == nullptr || !cache_->serving()) {
+    if (cache_ != nullptr) cache_->forget_windows(a.card_id, a.transaction_type);
+    return insert_row(db_, authorizations_table, authorization_row(a));
+  }
   cache_->authorizations.add(authorization_row(a));
   ++cache_->mutations;
   // Keep the cached usage of every window this authorization falls in.
@@ -60,7 +63,10 @@ Status AuthorizationStore::insert(const AuthorizationRecord& a) {
 }
 
 Status AuthorizationStore::update(const AuthorizationRecord& a) {
-  ISSUERD_ASSERT(cache_ == nullptr);  // hot commands only add authorizations: the cached window usage stays true
+  if (cache_ != nullptr) {
+    ISSUERD_ASSERT(!cache_->serving());  // hot commands only add authorizations
+    cache_->forget_windows(a.card_id, a.transaction_type);
+  }
   ISSUERD_TRY(run_execute(db_,
                           "UPDATE authorizations SET state = ?, held_minor = ?, captured_minor = ?, refunded_minor = ?, "
                           "counted_minor = ?, hold_transfer_id = ?, updated_at_ms = ? WHERE authorization_id = ?",
@@ -70,7 +76,7 @@ Status AuthorizationStore::update(const AuthorizationRecord& a) {
 }
 
 Result<std::optional<AuthorizationRecord>> AuthorizationStore::find(const std::string& authorization_id) {
-  if (cache_ != nullptr) ISSUERD_TRY(cache_->authorizations.flush(db_));
+  if (cache_ != nullptr && cache_->serving()) ISSUERD_TRY(cache_->authorizations.flush(db_));
   ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + columns +
                                                " FROM authorizations WHERE authorization_id = ?",
                                       {authorization_id}));
@@ -82,7 +88,7 @@ Result<std::int64_t> AuthorizationStore::counted_in_window(const std::string& ca
                                                            const std::string& transaction_type, std::int64_t from_ms,
                                                            std::int64_t to_ms) {
   std::vector<WindowUsage>* cached = nullptr;
-  if (cache_ != nullptr) {
+  if (cache_ != nullptr && cache_->serving()) {
     cached = &cache_->windows[window_key(card_id, transaction_type)];
     for (const WindowUsage& window : *cached) {
       if (window.start_ms == from_ms && window.end_ms == to_ms) return window.used_minor;

@@ -44,7 +44,8 @@ struct AuthorizationRecord {
 
 class AuthorizationStore {
  public:
-  // `cache`: the writer's hot rows while it is hot (write_behind.h), else nullptr.
+  // `cache`: the writer's hot rows (write_behind.h): served while it is hot, and forgotten
+  // when written otherwise; nullptr for readers.
   explicit AuthorizationStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
   Status insert(const AuthorizationRecord& authorization);
   // Writes the mutable columns: state, held, captured, refunded, counted, hold_transfer_id, updated_at.

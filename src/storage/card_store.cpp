@@ -225,7 +225,7 @@ Status CardStore::insert_card(const CardRecord& c) {
 }
 
 Status CardStore::update_card(const CardRecord& c) {
-  if (cache_ != nullptr) {
+  if (cache_ != nullptr && cache_->serving()) {
     auto cached = cache_->cards.find(c.card_id);
     ISSUERD_ASSERT(cached != cache_->cards.end());  // a hot command updates only cards it found
     cached->second = c;
@@ -233,6 +233,7 @@ Status CardStore::update_card(const CardRecord& c) {
     ++cache_->mutations;
     return Status::success();
   }
+  if (cache_ != nullptr) cache_->forget_card(c.card_id);
   ISSUERD_TRY(run_execute(db_,
                           "UPDATE cards SET card_status = ?, status_reason = ?, replaced_by_card_id = ?, "
                           "phone_number = ?, phone_area_code = ?, enable_present_transaction = ?, "
@@ -251,7 +252,7 @@ namespace {
 
 // A card found while hot is remembered, with its PAN hash.
 std::optional<CardRecord> remember(WriteBehind* cache, std::optional<CardRecord> card) {
-  if (cache != nullptr && card) {
+  if (cache != nullptr && cache->serving() && card) {
     cache->card_id_by_pan_hash[card->pan_lookup_hash] = card->card_id;
     cache->cards.emplace(card->card_id, *card);
   }
@@ -267,7 +268,7 @@ Result<std::optional<CardRecord>> CardStore::find_card(const std::string& mercha
 }
 
 Result<std::optional<CardRecord>> CardStore::find_card_by_id(const std::string& card_id) {
-  if (cache_ != nullptr) {
+  if (cache_ != nullptr && cache_->serving()) {
     if (auto cached = cache_->cards.find(card_id); cached != cache_->cards.end()) {
       return std::optional<CardRecord>(cached->second);
     }
@@ -279,7 +280,7 @@ Result<std::optional<CardRecord>> CardStore::find_card_by_id(const std::string& 
 }
 
 Result<std::optional<CardRecord>> CardStore::find_card_by_pan_hash(const std::string& pan_lookup_hash) {
-  if (cache_ != nullptr) {
+  if (cache_ != nullptr && cache_->serving()) {
     if (auto known = cache_->card_id_by_pan_hash.find(pan_lookup_hash); known != cache_->card_id_by_pan_hash.end()) {
       return find_card_by_id(known->second);
     }
@@ -311,9 +312,32 @@ Result<std::optional<SpendControlRecord>> CardStore::find_control(const std::str
   return std::optional<SpendControlRecord>(control_from(rows[0]));
 }
 
+Status CardStore::warm(WriteBehind& cache) {
+  ISSUERD_ASSIGN(auto card_rows, run_query(db_, std::string("SELECT ") + card_columns + " FROM cards", {}));
+  if (card_rows.size() > WriteBehind::cached_cards_max) return Status::success();  // too many: loaded on use
+  for (const Row& row : card_rows) {
+    CardRecord card = card_from(row);
+    cache.card_id_by_pan_hash[card.pan_lookup_hash] = card.card_id;
+    cache.cards.emplace(card.card_id, std::move(card));
+  }
+  ISSUERD_ASSIGN(auto control_rows, run_query(db_, std::string("SELECT ") + control_columns +
+                                                       " FROM spend_controls ORDER BY card_id, transaction_type, "
+                                                       "created_at_ms, period",
+                                              {}));
+  for (const Row& row : control_rows) {
+    SpendControlRecord control = control_from(row);
+    cache.controls[control.card_id].push_back(std::move(control));
+  }
+  cache.controls_complete = true;
+  cache.controls_stale.clear();
+  return Status::success();
+}
+
 Result<std::vector<SpendControlRecord>> CardStore::list_controls(const std::string& card_id) {
-  if (cache_ != nullptr) {
+  const bool serving = cache_ != nullptr && cache_->serving();
+  if (serving) {
     if (auto cached = cache_->controls.find(card_id); cached != cache_->controls.end()) return cached->second;
+    if (cache_->controls_complete && !cache_->controls_stale.contains(card_id)) return std::vector<SpendControlRecord>();
   }
   ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + control_columns +
                                                " FROM spend_controls WHERE card_id = ? ORDER BY transaction_type, "
@@ -321,11 +345,15 @@ Result<std::vector<SpendControlRecord>> CardStore::list_controls(const std::stri
                                       {card_id}));
   std::vector<SpendControlRecord> controls;
   for (const Row& row : rows) controls.push_back(control_from(row));
-  if (cache_ != nullptr) cache_->controls.emplace(card_id, controls);
+  if (serving) {
+    cache_->controls.emplace(card_id, controls);
+    cache_->controls_stale.erase(card_id);
+  }
   return controls;
 }
 
 Status CardStore::upsert_control(const SpendControlRecord& c) {
+  if (cache_ != nullptr) cache_->forget_controls(c.card_id);
   ISSUERD_TRY(run_execute(db_,
                           std::string("INSERT INTO spend_controls (") + control_columns +
                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (card_id, transaction_type, period) "
@@ -339,6 +367,7 @@ Status CardStore::upsert_control(const SpendControlRecord& c) {
 
 Status CardStore::delete_control(const std::string& card_id, const std::string& transaction_type,
                                  const std::string& period) {
+  if (cache_ != nullptr) cache_->forget_controls(card_id);
   ISSUERD_TRY(run_execute(db_, "DELETE FROM spend_controls WHERE card_id = ? AND transaction_type = ? AND period = ?",
                           {card_id, transaction_type, period}));
   return Status::success();
@@ -366,7 +395,7 @@ Result<std::optional<CardOrderRecord>> CardStore::find_order(const std::string& 
 }
 
 Status CardStore::insert_transaction(const CardTransactionRecord& t) {
-  if (cache_ != nullptr) {
+  if (cache_ != nullptr && cache_->serving()) {
     cache_->card_transactions.add(card_transaction_row(t));
     ++cache_->mutations;
     return Status::success();
@@ -376,7 +405,7 @@ Status CardStore::insert_transaction(const CardTransactionRecord& t) {
 
 Status CardStore::update_transaction_status(const std::string& detail_id, const std::string& tx_status,
                                             std::optional<std::int64_t> posted_at_ms) {
-  ISSUERD_ASSERT(cache_ == nullptr);  // hot commands only add transactions
+  ISSUERD_ASSERT(cache_ == nullptr || !cache_->serving());  // hot commands only add transactions
   ISSUERD_TRY(run_execute(db_, "UPDATE card_transactions SET tx_status = ?, posted_at_ms = ? WHERE detail_id = ?",
                           {tx_status, nullable(posted_at_ms), detail_id}));
   return Status::success();

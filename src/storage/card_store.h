@@ -160,7 +160,8 @@ struct SensitiveTokenRecord {
 
 class CardStore {
  public:
-  // `cache`: the writer's hot rows while it is hot (write_behind.h), else nullptr.
+  // `cache`: the writer's hot rows (write_behind.h): served while it is hot, and forgotten
+  // when written otherwise; nullptr for readers.
   explicit CardStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
 
   // Holders
@@ -192,6 +193,8 @@ class CardStore {
   Result<std::optional<SpendControlRecord>> find_control(const std::string& card_id, const std::string& transaction_type,
                                                          const std::string& period);
   Result<std::vector<SpendControlRecord>> list_controls(const std::string& card_id);
+  // Loads every card and spend control into the writer's cache (see Store::warm_cache).
+  Status warm(WriteBehind& cache);
   // Inserts, or replaces amount/currency/active of the existing (card, type, period).
   Status upsert_control(const SpendControlRecord& control);
   Status delete_control(const std::string& card_id, const std::string& transaction_type, const std::string& period);

@@ -28,7 +28,7 @@ std::vector<OutboxEvent> events_from(const std::vector<Row>& rows) {
 }  // namespace
 
 Status OutboxStore::insert(const OutboxEvent& e) {
-  if (cache_ == nullptr) return insert_row(db_, outbox_table, outbox_row(e));
+  if (cache_ == nullptr || !cache_->serving()) return insert_row(db_, outbox_table, outbox_row(e));
   cache_->outbox.add(outbox_row(e));
   ++cache_->mutations;
   return Status::success();

@@ -28,7 +28,8 @@ struct OutboxEvent {
 
 class OutboxStore {
  public:
-  // `cache`: the writer's hot rows while it is hot (write_behind.h), else nullptr.
+  // `cache`: the writer's hot rows (write_behind.h): served while it is hot, and forgotten
+  // when written otherwise; nullptr for readers.
   explicit OutboxStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
   Status insert(const OutboxEvent& event);
   // Pending events with next_attempt_at_ms <= now_ms, oldest first, at most `limit`.

@@ -48,7 +48,10 @@ Status QuotaStore::insert(const BudgetQuotaRecord& q) {
 }
 
 Status QuotaStore::update(const BudgetQuotaRecord& q) {
-  ISSUERD_ASSERT(cache_ == nullptr);  // hot commands never change a quota
+  if (cache_ != nullptr) {
+    ISSUERD_ASSERT(!cache_->serving());  // hot commands never change a quota
+    cache_->forget_quota(q.share_quota_id);
+  }
   ISSUERD_TRY(run_execute(db_, "UPDATE budget_quotas SET status = ?, owed_minor = ? WHERE share_quota_id = ?",
                           {q.status, q.owed_minor, q.share_quota_id}));
   return Status::success();
@@ -56,7 +59,8 @@ Status QuotaStore::update(const BudgetQuotaRecord& q) {
 
 Result<std::optional<BudgetQuotaRecord>> QuotaStore::find(const std::string& merchant_id,
                                                           const std::string& share_quota_id) {
-  if (cache_ != nullptr) {
+  const bool serving = cache_ != nullptr && cache_->serving();
+  if (serving) {
     if (auto cached = cache_->quotas.find(share_quota_id); cached != cache_->quotas.end()) {
       if (cached->second.merchant_id != merchant_id) return std::optional<BudgetQuotaRecord>();
       return std::optional<BudgetQuotaRecord>(cached->second);
@@ -67,8 +71,17 @@ Result<std::optional<BudgetQuotaRecord>> QuotaStore::find(const std::string& mer
                                       {merchant_id, share_quota_id}));
   if (rows.empty()) return std::optional<BudgetQuotaRecord>();
   BudgetQuotaRecord quota = quota_from(rows[0]);
-  if (cache_ != nullptr) cache_->quotas.emplace(share_quota_id, quota);
+  if (serving) cache_->quotas.emplace(share_quota_id, quota);
   return std::optional<BudgetQuotaRecord>(std::move(quota));
+}
+
+Status QuotaStore::warm(WriteBehind& cache) {
+  ISSUERD_ASSIGN(auto rows, run_query(db_, std::string("SELECT ") + quota_columns + " FROM budget_quotas", {}));
+  for (const Row& row : rows) {
+    BudgetQuotaRecord quota = quota_from(row);
+    cache.quotas.emplace(quota.share_quota_id, std::move(quota));
+  }
+  return Status::success();
 }
 
 Result<std::optional<BudgetQuotaRecord>> QuotaStore::find_by_request(const std::string& merchant_id,

@@ -55,11 +55,14 @@ struct QuotaOrderFilter {
 
 class QuotaStore {
  public:
-  // `cache`: the writer's hot rows while it is hot (write_behind.h), else nullptr.
+  // `cache`: the writer's hot rows (write_behind.h): served while it is hot, and forgotten
+  // when written otherwise; nullptr for readers.
   explicit QuotaStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
   Status insert(const BudgetQuotaRecord& quota);
   Status update(const BudgetQuotaRecord& quota);  // status, owed_minor
   Result<std::optional<BudgetQuotaRecord>> find(const std::string& merchant_id, const std::string& share_quota_id);
+  // Loads every budget quota into the writer's cache (see Store::warm_cache).
+  Status warm(WriteBehind& cache);
   Result<std::optional<BudgetQuotaRecord>> find_by_request(const std::string& merchant_id, const std::string& request_id);
   Result<std::vector<BudgetQuotaRecord>> list(const std::string& merchant_id, const std::string& share_quota_id,
                                               std::int64_t offset, std::int64_t limit);

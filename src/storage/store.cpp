@@ -88,6 +88,7 @@ Result<std::int64_t> Store::count_merchants() {
 }
 
 Status Store::set_merchant_webhook(const std::string& merchant_id, const std::string& url) {
+  if (write_behind_ != nullptr) write_behind_->forget_merchant(merchant_id);
   ISSUERD_TRY(execute("UPDATE merchants SET webhook_url = ? WHERE merchant_id = ?", {url, merchant_id}));
   return Status::success();
 }
@@ -163,7 +164,10 @@ Status Store::write_account(const Account& account) {
 
 Status Store::save_account(const Account& account) {
   WriteBehind* cache = hot();
-  if (cache == nullptr) return write_account(account);
+  if (cache == nullptr) {
+    if (write_behind_ != nullptr) write_behind_->forget_account(account.kind, account.owner_id, account.currency);
+    return write_account(account);
+  }
   const std::string key = account_key(account.kind, account.owner_id, account.currency);
   auto cached = cache->accounts.find(key);
   // A hot command saves only accounts it loaded through the cache.
@@ -321,6 +325,7 @@ Status Store::insert_idempotent_response(const std::string& scope, const std::st
     ++cache->mutations;
     return Status::success();
   }
+  if (write_behind_ != nullptr) write_behind_->forget_idempotency_key(scope, route, key);
   return insert_row(db_, idempotency_keys_table, idempotency_key_row(scope, route, key, r, now_ms));
 }
 
@@ -366,6 +371,25 @@ Status Store::write_back() {
 
 void Store::drop_cache() {
   if (write_behind_ != nullptr) write_behind_->drop();
+}
+
+Status Store::warm_cache() {
+  ISSUERD_ASSERT(write_behind_ != nullptr);
+  WriteBehind& cache = *write_behind_;
+  if (cache.warmed) return Status::success();
+  ISSUERD_TRY(CardStore(db_).warm(cache));
+  ISSUERD_TRY(QuotaStore(db_).warm(cache));
+  ISSUERD_ASSIGN(auto accounts, query(std::string("SELECT ") + account_columns + " FROM accounts", {}));
+  for (const Row& row : accounts) {
+    Account account = account_from(row);
+    cache.accounts.emplace(account_key(account.kind, account.owner_id, account.currency), std::move(account));
+  }
+  ISSUERD_ASSIGN(auto merchants, query("SELECT merchant_id, webhook_url FROM merchants", {}));
+  for (const Row& row : merchants) {
+    cache.merchant_has_webhook.emplace(row.text(0), !row.is_null(1) && !row.text(1).empty());
+  }
+  cache.warmed = true;
+  return Status::success();
 }
 
 Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys) {

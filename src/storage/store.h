@@ -64,11 +64,11 @@ class Store {
 
   // Tables of one area each, on the same connection (and so the same transaction).
   AdposStore adpos() { return AdposStore(db_); }
-  AuthorizationStore authorizations() { return AuthorizationStore(db_, hot()); }
-  CardStore cards() { return CardStore(db_, hot()); }
+  AuthorizationStore authorizations() { return AuthorizationStore(db_, write_behind_); }
+  CardStore cards() { return CardStore(db_, write_behind_); }
   JobStore jobs() { return JobStore(db_); }
-  OutboxStore outbox() { return OutboxStore(db_, hot()); }
-  QuotaStore quotas() { return QuotaStore(db_, hot()); }
+  OutboxStore outbox() { return OutboxStore(db_, write_behind_); }
+  QuotaStore quotas() { return QuotaStore(db_, write_behind_); }
 
   // ---- the writer's cache (write_behind.h) ----
   // While hot, the cached tables are served from memory and their inserts are buffered.
@@ -77,8 +77,11 @@ class Store {
   Status flush_buffered_inserts();
   // Writes the buffered inserts and the dirty cached rows; the cache stays valid.
   Status write_back();
-  // Forgets the cache (after write_back, or when the transaction failed).
+  // Forgets the cache (when the transaction failed, or to bound memory).
   void drop_cache();
+  // Loads every card, spend control, budget quota, account and merchant's webhook flag at
+  // once (a few queries instead of several per card on first use); once after each drop.
+  Status warm_cache();
   // Looks the keys up in one query per scope and route, for find_idempotent_response while hot.
   Status prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys);
   // Changes made through the cache so far (a hot command that fails must have made none).

@@ -58,7 +58,27 @@ void WriteBehind::drop() {
   windows.clear();
   quotas.clear();
   merchant_has_webhook.clear();
+  controls_complete = false;
+  controls_stale.clear();
+  warmed = false;
   idempotency.clear();
+}
+
+void WriteBehind::forget_controls(const std::string& card_id) {
+  controls.erase(card_id);
+  if (controls_complete) controls_stale.insert(card_id);
+}
+
+void WriteBehind::forget_windows(const std::string& card_id, const std::string& transaction_type) {
+  windows.erase(window_key(card_id, transaction_type));
+}
+
+void WriteBehind::forget_account(domain::AccountKind kind, const std::string& owner_id, const std::string& currency) {
+  accounts.erase(account_key(kind, owner_id, currency));
+}
+
+void WriteBehind::forget_idempotency_key(const std::string& scope, const std::string& route, const std::string& key) {
+  idempotency.erase(idempotency_cache_key(scope, route, key));
 }
 
 std::string account_key(domain::AccountKind kind, const std::string& owner_id, const std::string& currency) {

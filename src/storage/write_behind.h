@@ -76,6 +76,11 @@ struct WriteBehind {
   std::unordered_map<std::string, std::string> card_id_by_pan_hash;
   std::unordered_set<std::string> dirty_cards;
   std::unordered_map<std::string, std::vector<SpendControlRecord>> controls;  // card_id
+  // After warm-up every card's controls are here, so a card missing from `controls` has
+  // none, unless a change made them stale.
+  bool controls_complete = false;
+  std::unordered_set<std::string> controls_stale;
+  bool warmed = false;  // warm_cache() ran since the last drop
   std::unordered_map<std::string, std::vector<WindowUsage>> windows;          // window_key()
   std::unordered_map<std::string, BudgetQuotaRecord> quotas;                  // share_quota_id
   std::unordered_map<std::string, bool> merchant_has_webhook;                 // merchant_id
@@ -83,6 +88,17 @@ struct WriteBehind {
   std::unordered_map<std::string, std::optional<StoredResponse>> idempotency;
 
   bool buffers_empty() const;
+  bool serving() const { return hot; }
+
+  // Outside hot commands the database is written directly; each write forgets what the
+  // cache held of that row (forgetting is right whether or not the write is rolled back).
+  void forget_card(const std::string& card_id) { cards.erase(card_id); }
+  void forget_controls(const std::string& card_id);
+  void forget_windows(const std::string& card_id, const std::string& transaction_type);
+  void forget_account(domain::AccountKind kind, const std::string& owner_id, const std::string& currency);
+  void forget_quota(const std::string& share_quota_id) { quotas.erase(share_quota_id); }
+  void forget_merchant(const std::string& merchant_id) { merchant_has_webhook.erase(merchant_id); }
+  void forget_idempotency_key(const std::string& scope, const std::string& route, const std::string& key);
   // Forgets every cached row and buffered insert (after write-back, or after a failed
   // transaction whose writes are gone anyway).
   void drop();

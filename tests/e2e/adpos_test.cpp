@@ -21,38 +21,7 @@ namespace issuerd::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-using Fields = std::vector<std::pair<std::string, std::string>>;
-
-constexpr const char* multipart_boundary = "----issuerdAdposBoundary7MA4YWxkTrZu0gW";
-
-std::string url_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', hex[c >> 4], hex[c & 15]};
-    }
-  }
-  return out;
-}
-
-std::string urlencoded(const Fields& fields) {
-  std::string body;
-  for (const auto& [name, value] : fields) body += (body.empty() ? "" : "&") + url_encode(name) + "=" + url_encode(value);
-  return body;
-}
-
-std::string multipart(const Fields& fields) {
-  std::string body;
-  for (const auto& [name, value] : fields) {
-    body += std::string("--") + multipart_boundary + "\r\nContent-Disposition: form-data; name=\"" + name +
-            "\"\r\n\r\n" + value + "\r\n";
-  }
-  return body + "--" + multipart_boundary + "--\r\n";
-}
-
+using Fields = FormFields;
 
 // Any full PAN of the test BIN: 424242 and ten more digits.
 bool has_full_pan(const std::string& text) { return std::regex_search(text, std::regex("424242[0-9]{10}")); }
@@ -88,8 +57,7 @@ class Adpos : public E2eTest {
   }
   Reply apply_multipart(const Fields& fields, Headers headers = {}) {
     if (headers.empty()) headers = auth();
-    return call("POST", "/cards/apply", multipart(fields), headers,
-                std::string("multipart/form-data; boundary=") + multipart_boundary);
+    return call("POST", "/cards/apply", multipart(fields), headers, multipart_content_type());
   }
   Reply apply_json(const bj::object& body) { return call("POST", "/cards/apply", bj::serialize(body), auth()); }
 

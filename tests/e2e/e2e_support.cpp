@@ -1,8 +1,41 @@
 #include "e2e_support.h"
 
+#include <cctype>
+
 #include "storage/store.h"
 
 namespace issuerd::e2e {
+
+std::string url_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out += {'%', hex[u >> 4], hex[u & 15]};
+    }
+  }
+  return out;
+}
+
+std::string urlencoded(const FormFields& fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) body += (body.empty() ? "" : "&") + url_encode(name) + "=" + url_encode(value);
+  return body;
+}
+
+std::string multipart(const FormFields& fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) {
+    body += std::string("--") + multipart_boundary + "\r\nContent-Disposition: form-data; name=\"" + name +
+            "\"\r\n\r\n" + value + "\r\n";
+  }
+  return body + "--" + multipart_boundary + "--\r\n";
+}
+
+std::string multipart_content_type() { return std::string("multipart/form-data; boundary=") + multipart_boundary; }
 
 std::string dialect_test_name(const ::testing::TestParamInfo<storage::Dialect>& info) {
   return testing::dialect_name(info.param);

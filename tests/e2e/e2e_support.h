@@ -20,6 +20,16 @@ namespace issuerd::e2e {
 namespace bj = boost::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// Form bodies as a client sends them (AdPos takes urlencoded and multipart/form-data).
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+inline constexpr const char* multipart_boundary = "----issuerdAdposBoundary7MA4YWxkTrZu0gW";
+// Percent-encodes everything but RFC 3986's unreserved characters.
+std::string url_encode(std::string_view text);
+std::string urlencoded(const FormFields& fields);
+std::string multipart(const FormFields& fields);
+// "multipart/form-data; boundary=<multipart_boundary>".
+std::string multipart_content_type();
+
 struct Reply {
   int status = 0;
   std::string body;

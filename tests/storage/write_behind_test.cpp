@@ -31,6 +31,38 @@ class WriteBehindTest : public ::testing::TestWithParam<Dialect> {
     return rows.ok() ? (*rows)[0].integer(0) : -1;
   }
 
+  // A card with what it refers to (merchant, holder, product), for the tables that check.
+  std::string insert_card() {
+    const std::string merchant_id = next_id();
+    EXPECT_TRUE(store_->insert_merchant({merchant_id, "m", "hash-" + merchant_id, std::nullopt, std::nullopt,
+                                         "active", 1}).ok());
+    CardHolderRecord holder{next_id(), merchant_id, "xid", std::nullopt, std::nullopt, std::nullopt, "{}",
+                            "PASSED", "ACTIVE", 1};
+    EXPECT_TRUE(store_->cards().insert_holder(holder).ok());
+    CardProductRecord product;
+    product.card_product_id = next_id();
+    product.name = product.card_level = "p";
+    product.bin = "424242";
+    product.network = "visa";
+    product.currency = "USD";
+    product.form = "virtual";
+    product.over_limit_fee_rate_daily = "0";
+    EXPECT_TRUE(store_->insert_card_product(product).ok());
+    CardRecord card;
+    card.card_id = next_id();
+    card.merchant_id = merchant_id;
+    card.user_id = holder.user_id;
+    card.card_product_id = product.card_product_id;
+    card.card_level = card.network = card.form = card.currency = card.pan_sealed = "x";
+    card.pan_lookup_hash = "lookup-" + card.card_id;
+    card.pan_first6 = "424242";
+    card.pan_last4 = "4242";
+    card.card_status = "ACTIVE";
+    card.funding_kind = "card_balance";
+    EXPECT_TRUE(store_->cards().insert_card(card).ok());
+    return card.card_id;
+  }
+
   AuthorizationRecord authorization(const std::string& card_id, std::int64_t counted_minor, std::int64_t at_ms) {
     AuthorizationRecord a;
     a.authorization_id = next_id();
@@ -143,6 +175,37 @@ TEST_P(WriteBehindTest, DropForgetsBufferedRowsAndCachedAccounts) {
   store_->set_hot(false);
   ASSERT_TRUE(store_->write_back().ok());
   EXPECT_EQ(count("SELECT COUNT(*) FROM authorizations"), 0);
+}
+
+TEST_P(WriteBehindTest, WritesOutsideHotCommandsMakeTheCacheForgetTheRow) {
+  const std::string card_id = insert_card();
+  ASSERT_TRUE(store_->find_or_create_account(AccountKind::card, "c1", "USD", 1).ok());
+  ASSERT_TRUE(store_->warm_cache().ok());
+  EXPECT_EQ(cache_.accounts.size(), 1u);
+  EXPECT_EQ(cache_.cards.count(card_id), 1u);
+  EXPECT_TRUE(cache_.controls_complete);
+  // A write behind the Store's back is not seen: the cache serves the row...
+  ASSERT_TRUE(connection_->execute("UPDATE accounts SET balance_minor = 9", {}).ok());
+  store_->set_hot(true);
+  EXPECT_EQ((*store_->find_account(AccountKind::card, "c1", "USD"))->balance_minor, 0);
+  store_->set_hot(false);
+  // ...a write through the Store (an ordinary command) makes it read the row again.
+  domain::Account account = *store_->find_account(AccountKind::card, "c1", "USD").value();
+  account.balance_minor = 12;
+  ASSERT_TRUE(store_->save_account(account).ok());
+  store_->set_hot(true);
+  EXPECT_EQ((*store_->find_account(AccountKind::card, "c1", "USD"))->balance_minor, 12);
+  // After warm-up, a card without controls has none without asking; a control added
+  // through the Store is seen.
+  EXPECT_TRUE(store_->cards().list_controls(card_id)->empty());
+  store_->set_hot(false);
+  ASSERT_TRUE(store_->cards().upsert_control({card_id, "PURCHASE", "DAY", 500, "USD", true, 1, 1}).ok());
+  store_->set_hot(true);
+  auto controls = store_->cards().list_controls(card_id);
+  ASSERT_TRUE(controls.ok());
+  ASSERT_EQ(controls->size(), 1u);
+  EXPECT_EQ((*controls)[0].amount_limit_minor, 500);
+  store_->set_hot(false);
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, WriteBehindTest, ::testing::ValuesIn(testing::dialects_under_test()),
