@@ -20,6 +20,44 @@ std::string multi_row_insert_sql(const TableShape& shape, std::size_t rows) {
   return sql;
 }
 
+std::string multi_row_update_sql(const char* table, const std::vector<const char*>& key_then_columns,
+                                 std::size_t rows) {
+  ISSUERD_ASSERT(rows > 0 && key_then_columns.size() >= 2);
+  std::string names;
+  std::string one_row = "(?";
+  std::string assignments;
+  for (std::size_t i = 0; i < key_then_columns.size(); ++i) {
+    names.append(i > 0 ? ", " : "").append(key_then_columns[i]);
+    if (i == 0) continue;
+    one_row += ", CAST(? AS BIGINT)";
+    assignments.append(i > 1 ? ", " : "").append(key_then_columns[i]).append(" = v.").append(key_then_columns[i]);
+  }
+  one_row += ")";
+  std::string sql = "WITH v (" + names + ") AS (VALUES ";
+  for (std::size_t i = 0; i < rows; ++i) sql.append(i > 0 ? ", " : "").append(one_row);
+  sql.append(") UPDATE ").append(table).append(" SET ").append(assignments).append(" FROM v WHERE ");
+  sql.append(table).append(".").append(key_then_columns[0]).append(" = v.").append(key_then_columns[0]);
+  return sql;
+}
+
+Status execute_in_chunks(Connection& db, const std::vector<SqlValue>& values, std::size_t row_width,
+                         const std::function<std::string(std::size_t rows)>& sql_for_rows) {
+  // Powers of two: a batch of n rows takes popcount(n) statements (32 rows: one), and each
+  // purpose prepares at most nine texts.
+  static constexpr std::size_t chunk_rows[] = {256, 128, 64, 32, 16, 8, 4, 2, 1};
+  ISSUERD_ASSERT(row_width > 0 && values.size() % row_width == 0);
+  const std::size_t rows = values.size() / row_width;
+  std::size_t done = 0;
+  for (std::size_t chunk : chunk_rows) {
+    if (rows - done < chunk) continue;
+    const std::string sql = sql_for_rows(chunk);
+    for (; rows - done >= chunk; done += chunk) {
+      ISSUERD_TRY(db.execute(sql, std::span<const SqlValue>(values.data() + done * row_width, chunk * row_width)));
+    }
+  }
+  return Status::success();
+}
+
 std::vector<SqlValue> transfer_row(const domain::Transfer& t) {
   return {t.transfer_id, t.debit_account_id, t.credit_account_id, t.amount_minor, t.currency, t.kind,
           std::string(domain::transfer_status_name(t.status)), t.reference, t.created_at_ms};

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,17 @@ inline constexpr TableShape idempotency_keys_table{
 
 // "INSERT INTO table (columns) VALUES (?, ...), (?, ...)" for `rows` rows.
 std::string multi_row_insert_sql(const TableShape& shape, std::size_t rows);
+
+// One UPDATE for `rows` rows: "WITH v(key, a, b) AS (VALUES (?, CAST(? AS BIGINT), ...), ...)
+// UPDATE table SET a = v.a, b = v.b FROM v WHERE table.key = v.key". The key is text, the
+// other columns BIGINT (PostgreSQL needs the casts to assign them).
+std::string multi_row_update_sql(const char* table, const std::vector<const char*>& key_then_columns,
+                                 std::size_t rows);
+
+// Runs `values` (rows of `row_width` values each) through statements of 256, 128, ..., 2 and
+// 1 rows: few statements per batch (each a round trip on PostgreSQL), few prepared texts.
+Status execute_in_chunks(Connection& db, const std::vector<SqlValue>& values, std::size_t row_width,
+                         const std::function<std::string(std::size_t rows)>& sql_for_rows);
 
 std::vector<SqlValue> transfer_row(const domain::Transfer& transfer);
 std::vector<SqlValue> authorization_row(const AuthorizationRecord& authorization);

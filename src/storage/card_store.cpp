@@ -224,10 +224,24 @@ Status CardStore::insert_card(const CardRecord& c) {
   return Status::success();
 }
 
+namespace {
+
+bool only_cap_differs(const CardRecord& a, const CardRecord& b) {
+  return a.card_status == b.card_status && a.status_reason == b.status_reason &&
+         a.replaced_by_card_id == b.replaced_by_card_id && a.phone_number == b.phone_number &&
+         a.phone_area_code == b.phone_area_code && a.enable_present_transaction == b.enable_present_transaction &&
+         a.enable_no_present_transaction == b.enable_no_present_transaction &&
+         a.pin_block_sealed == b.pin_block_sealed && a.auto_topup_min_minor == b.auto_topup_min_minor &&
+         a.auto_topup_amount_minor == b.auto_topup_amount_minor;
+}
+
+}  // namespace
+
 Status CardStore::update_card(const CardRecord& c) {
   if (cache_ != nullptr && cache_->serving()) {
     auto cached = cache_->cards.find(c.card_id);
     ISSUERD_ASSERT(cached != cache_->cards.end());  // a hot command updates only cards it found
+    ISSUERD_ASSERT(only_cap_differs(cached->second, c));  // all that write_back writes
     cached->second = c;
     cache_->dirty_cards.insert(c.card_id);
     ++cache_->mutations;

@@ -362,9 +362,25 @@ Status Store::write_back() {
   if (write_behind_ == nullptr) return Status::success();
   ISSUERD_TRY(flush_buffered_inserts());
   WriteBehind& cache = *write_behind_;
-  for (const std::string& key : cache.dirty_accounts) ISSUERD_TRY(write_account(cache.accounts.at(key)));
+  // One UPDATE per chunk of rows, not per row: on PostgreSQL each statement is a round trip.
+  std::vector<SqlValue> accounts;
+  for (const std::string& key : cache.dirty_accounts) {
+    const Account& account = cache.accounts.at(key);
+    accounts.insert(accounts.end(), {account.account_id, account.balance_minor, account.held_minor});
+  }
+  ISSUERD_TRY(execute_in_chunks(db_, accounts, 3, [](std::size_t rows) {
+    return multi_row_update_sql("accounts", {"account_id", "balance_minor", "held_minor"}, rows);
+  }));
   cache.dirty_accounts.clear();
-  for (const std::string& card_id : cache.dirty_cards) ISSUERD_TRY(CardStore(db_).update_card(cache.cards.at(card_id)));
+  // A hot command changes only a card's cap (engine/funding.h, engine/auto_top_up.h).
+  std::vector<SqlValue> cards;
+  for (const std::string& card_id : cache.dirty_cards) {
+    const CardRecord& card = cache.cards.at(card_id);
+    cards.insert(cards.end(), {card.card_id, nullable(card.cap_limit_minor), card.cap_used_minor, card.updated_at_ms});
+  }
+  ISSUERD_TRY(execute_in_chunks(db_, cards, 4, [](std::size_t rows) {
+    return multi_row_update_sql("cards", {"card_id", "cap_limit_minor", "cap_used_minor", "updated_at_ms"}, rows);
+  }));
   cache.dirty_cards.clear();
   return Status::success();
 }

@@ -14,16 +14,9 @@ void InsertBuffer::add(std::vector<SqlValue> row) {
 }
 
 Status InsertBuffer::flush(Connection& db) {
-  static constexpr std::size_t chunk_rows[] = {128, 16, 1};
-  std::size_t written = 0;
-  for (std::size_t chunk : chunk_rows) {
-    if (rows_ - written < chunk) continue;
-    const std::string sql = multi_row_insert_sql(shape_, chunk);
-    for (; rows_ - written >= chunk; written += chunk) {
-      std::span<const SqlValue> params(values_.data() + written * shape_.column_count, chunk * shape_.column_count);
-      ISSUERD_TRY(db.execute(sql, params));
-    }
-  }
+  if (rows_ == 0) return Status::success();
+  ISSUERD_TRY(execute_in_chunks(db, values_, shape_.column_count,
+                                [this](std::size_t rows) { return multi_row_insert_sql(shape_, rows); }));
   clear();
   return Status::success();
 }

@@ -34,8 +34,7 @@ struct IdempotencyKeyRef {
   std::string key;
 };
 
-// Rows for one table, written with as few statements as possible: chunks of 128, then 16,
-// then single rows, so that only three statement texts per table are ever prepared.
+// Rows for one table, written with as few statements as possible (execute_in_chunks).
 class InsertBuffer {
  public:
   explicit InsertBuffer(const TableShape& shape) : shape_(shape) {}

@@ -95,6 +95,12 @@ std::optional<std::string> Checker::text(std::string_view name, std::size_t byte
     fail(name, "must not be greater than " + std::to_string(bytes_max) + " characters");
     return std::nullopt;
   }
+  // PostgreSQL text cannot hold NUL, and no name or key needs one: refused here, on both
+  // databases, rather than by the job that would store it (which then failed for good).
+  if (out.find('\0') != std::string::npos) {
+    fail(name, "must not contain a NUL character");
+    return std::nullopt;
+  }
   return out;
 }
 

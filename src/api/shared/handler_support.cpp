@@ -50,8 +50,12 @@ Result<storage::MerchantRecord> authenticate_merchant(Services& services, const 
   const std::string api_key = presented_api_key(request);
   if (api_key.empty()) return unauthenticated("send the api key as x-api-key or Authorization: Bearer");
   const std::string key_hash = crypto::sha256_hex(api_key);
-  ISSUERD_ASSIGN(auto merchant,
-                 services.readers.with_store([&](storage::Store& store) { return store.find_merchant_by_api_key_hash(key_hash); }));
+  std::optional<storage::MerchantRecord> merchant = services.merchants->find(key_hash);
+  if (!merchant) {
+    ISSUERD_ASSIGN(merchant, services.readers.with_store(
+                                 [&](storage::Store& store) { return store.find_merchant_by_api_key_hash(key_hash); }));
+    if (merchant) services.merchants->remember(key_hash, *merchant);
+  }
   if (!merchant || merchant->status != "active") return unauthenticated("the api key is not valid");
   return std::move(*merchant);
 }

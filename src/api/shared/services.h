@@ -3,8 +3,10 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "api/shared/merchant_cache.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "crypto/keys.h"
@@ -24,6 +26,7 @@ struct Services {
   // Nudges the background workers after a commit that gave them work (no-ops until wired).
   std::function<void()> wake_jobs = [] {};
   std::function<void()> wake_callbacks = [] {};
+  std::shared_ptr<MerchantCache> merchants = std::make_shared<MerchantCache>();
 };
 
 }  // namespace issuerd::api
