@@ -95,6 +95,34 @@ def machine():
             "load_average_at_start": list(os.getloadavg())}
 
 
+def disk_sync_ms(work, rounds=100, block=65536):
+    """What one durable commit costs this disk, the floor of every commit's latency: a 64 KiB
+    write then fdatasync, inside a file already on disk (as PostgreSQL's preallocated WAL
+    segments and a reused SQLite WAL) and at the end of a growing file (a file-system journal
+    commit each time). At c connections a server that answers only after its commit is
+    durable cannot pass c / (commit latency) answers a second."""
+    path = os.path.join(work, "sync-probe")
+    data = b"\x5a" * block
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, b"\0" * block * rounds)
+        os.fsync(fd)
+        started = time.monotonic()
+        for i in range(rounds):
+            os.pwrite(fd, data, i * block)
+            os.fdatasync(fd)
+        inside = (time.monotonic() - started) / rounds * 1000
+        started = time.monotonic()
+        for i in range(rounds):
+            os.pwrite(fd, data, (rounds + i) * block)
+            os.fdatasync(fd)
+        growing = (time.monotonic() - started) / rounds * 1000
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return {"inside_file_ms": round(inside, 3), "growing_file_ms": round(growing, 3)}
+
+
 # ---- issuerd ----
 
 class Issuerd:
@@ -451,6 +479,9 @@ def main():
                "settings": {k: v for k, v in settings.items()}}
     log(f"machine: {results['machine']['nproc']} x {results['machine']['cpu_model']}, "
         f"load {results['machine']['load_average_at_start']}")
+    results["machine"]["fdatasync"] = disk_sync_ms(work)
+    log(f"disk: a 64 KiB write + fdatasync takes {results['machine']['fdatasync']['inside_file_ms']} ms inside a "
+        f"file, {results['machine']['fdatasync']['growing_file_ms']} ms at the end of a growing one")
 
     decision, decision_all = decision_benchmark(build_dir)
     results["decision_per_s"] = decision
