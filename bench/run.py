@@ -19,7 +19,7 @@ own database of the same PostgreSQL server, loaded with the same cards, driven b
 Prints a table and writes bench/results/latest.json. Settings (environment):
   BENCH_DURATION=10s  BENCH_WARMUP=2s  BENCH_CONNECTIONS=1,16,64,256
   BENCH_DATABASES=sqlite,postgres  BENCH_BASELINE=1  BENCH_STANDARD=6000  BENCH_HOT=4000
-  BENCH_OTHER_QUOTAS=5  BENCH_OTHER_CARDS=100  BENCH_WORK_DIR=/tmp/issuerd-bench
+  BENCH_OTHER_QUOTAS=5  BENCH_OTHER_CARDS=100  BENCH_ADPOS=500  BENCH_WORK_DIR=/tmp/issuerd-bench
   BENCH_OUT=bench/results/latest.json  BUILD_DIR=build  BENCH_ISSUERD_ARGS= (more issuerd flags)
 """
 
@@ -205,7 +205,8 @@ def bench_issuerd(name, database_url, binary, work, settings):
         subprocess.run([sys.executable, os.path.join(BENCH, "setup_data.py"), "--url", server.url,
                         "--admin-token", server.token, "--out", data_dir,
                         "--standard", str(settings["standard"]), "--hot", str(settings["hot"]),
-                        "--other-quotas", str(settings["other_quotas"]), "--other-cards", str(settings["other_cards"])],
+                        "--other-quotas", str(settings["other_quotas"]), "--other-cards", str(settings["other_cards"]),
+                        "--adpos", str(settings["adpos"])],
                        check=True)
         with open(os.path.join(data_dir, "setup.json")) as f:
             setup = json.load(f)
@@ -456,6 +457,7 @@ def main():
         "hot": int(env("BENCH_HOT", "4000")),
         "other_quotas": int(env("BENCH_OTHER_QUOTAS", "5")),
         "other_cards": int(env("BENCH_OTHER_CARDS", "100")),
+        "adpos": int(env("BENCH_ADPOS", "500")),
         "issuerd_args": env("BENCH_ISSUERD_ARGS", ""),
     }
     for tool in ("wrk", "pgbench", "psql"):

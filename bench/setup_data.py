@@ -12,11 +12,13 @@ What it makes (counts are flags; the defaults are issue #8's "at least 10,000 ca
     --hot shared cards (/v1/card/share-quota/apply) whose limits are set by a top-up:
     1,000 to 10,000 USD, and 200 USD on one card in ten (they run dry during the run);
   - --other-quotas more quotas with --other-cards shared cards each (1,000 USD limits);
-  - a daily purchase limit of 1,500 USD (/v1/card/limitChange) on one card in four.
-  AdPos shared cards are not built yet and are not part of the set.
+  - a daily purchase limit of 1,500 USD (/v1/card/limitChange) on one card in four;
+  - --adpos AdPos shared cards (POST /cards/apply, 30 a task, card_type shared): they spend
+    the merchant's main account within a card limit of 1,000 USD, and one task in two sets
+    a single-transaction limit of 500 USD. They are in the tables, not in a driven mix.
 
 Writes to DIR: cards_standard.txt and cards_hot.txt (one card id a line: the two mixes
-that wrk drives), cards.csv (every card with its balance, limit and daily limit: the
+that wrk drives), cards_adpos.txt, cards.csv (every card with its balance, limit and daily limit: the
 PL/pgSQL baseline loads the same set from it) and setup.json (the merchant's api key and
 how long each phase took).
 
@@ -226,6 +228,32 @@ class Setup:
         self.musepay("/v1/card/limitChange", {"card_id": card["card_id"], "user_id": card["user_id"],
                                               "daily_purchase_limit": card["daily_limit"]})
 
+    def adpos_task(self, n):
+        """One AdPos application of up to 30 shared cards; returns its card ids once done."""
+        count = min(30, self.args.adpos - n * 30)
+        body = {"request_id": f"bench-adpos-{n}", "num": count, "card_bin": self.adpos_bin, "card_type": "shared",
+                "shared_card_balance": "1000", "shared_card_balance_unlimit": 0}
+        if n % 2 == 0:
+            body.update({"single_transaction_limit": "500", "single_transaction_unlimit": 0})
+        headers = {"x-api-key": self.api_key}
+        status, created, raw = self.client.request("POST", "/cards/apply", body, headers)
+        if status != 200:
+            raise RuntimeError(f"/cards/apply: HTTP {status}: {raw[:300]!r}")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status, task, raw = self.client.request("GET", f"/cards/tasks/{created['task_id']}", None, headers)
+            if status == 200 and task["status"] != "pending":
+                if task["failed_count"]:
+                    raise RuntimeError(f"AdPos task {created['task_id']}: {raw[:300]!r}")
+                return [card["card_id"] for card in task["cards"]]
+            time.sleep(0.2)
+        raise RuntimeError(f"AdPos task {created['task_id']} still pending after 120 s")
+
+    def adpos_cards(self, shared_product):
+        self.adpos_bin = f"{shared_product}:445577"
+        tasks = list(range((self.args.adpos + 29) // 30))
+        return [card_id for ids in self.parallel("adpos cards/apply", tasks, self.adpos_task) for card_id in ids]
+
     def run(self):
         started = time.monotonic()
         self.merchant()
@@ -245,13 +273,16 @@ class Setup:
         self.parallel("cardaccount/topup", cards, self.topup)
         limited = [c for c in cards if c["daily_limit"]]
         self.parallel("card/limitChange", limited, self.limit_change)
+        adpos = self.adpos_cards(shared_product) if self.args.adpos else []
         self.timings["total"] = round(time.monotonic() - started, 2)
-        self.write(cards, hot_quota)
+        self.write(cards, hot_quota, adpos)
         print(f"  data set ready in {self.timings['total']:.1f} s", file=sys.stderr, flush=True)
 
-    def write(self, cards, hot_quota):
+    def write(self, cards, hot_quota, adpos):
         out = self.args.out
         os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "cards_adpos.txt"), "w") as f:
+            f.writelines(card_id + "\n" for card_id in adpos)
         with open(os.path.join(out, "cards_standard.txt"), "w") as f:
             f.writelines(c["card_id"] + "\n" for c in cards if c["kind"] == "standard")
         with open(os.path.join(out, "cards_hot.txt"), "w") as f:
@@ -264,11 +295,11 @@ class Setup:
                 shared = c["quota"] is not None
                 daily = int(round(float(c["daily_limit"]) * 100)) if c["daily_limit"] else ""
                 w.writerow([c["n"] + 1, c["kind"], c["card_id"], "" if shared else topup, topup if shared else "", daily])
-        kinds = {}
+        kinds = {"adpos_shared": len(adpos)}
         for c in cards:
             kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
         summary = {"merchant_id": self.merchant_id, "api_key": self.api_key, "hot_quota_id": hot_quota,
-                   "cards": len(cards), "cards_by_kind": kinds,
+                   "cards": len(cards) + len(adpos), "cards_by_kind": kinds,
                    "daily_limited_cards": sum(1 for c in cards if c["daily_limit"]),
                    "hot_quota_funding": HOT_QUOTA_FUNDING, "concurrency": self.args.concurrency,
                    "timings_s": self.timings}
@@ -285,6 +316,7 @@ def main():
     parser.add_argument("--hot", type=int, default=4000)
     parser.add_argument("--other-quotas", type=int, default=5)
     parser.add_argument("--other-cards", type=int, default=100)
+    parser.add_argument("--adpos", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seed", type=int, default=8)
     args = parser.parse_args()

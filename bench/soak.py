@@ -84,8 +84,8 @@ def read_settings():
 class SoakSetup(setup_data.Setup):
     """setup_data's data set, keeping the cards (with their holders) for the client threads."""
 
-    def write(self, cards, hot_quota):
-        super().write(cards, hot_quota)
+    def write(self, cards, hot_quota, adpos):
+        super().write(cards, hot_quota, adpos)
         self.cards = cards
         self.hot_quota = hot_quota
 
@@ -93,7 +93,7 @@ class SoakSetup(setup_data.Setup):
 def create_data_set(server, work, settings):
     args = argparse.Namespace(url=server.url, admin_token=server.token, out=os.path.join(work, "data"),
                               standard=settings["standard_cards"], hot=settings["shared_cards"],
-                              other_quotas=0, other_cards=0, concurrency=16, seed=9)
+                              other_quotas=0, other_cards=0, adpos=0, concurrency=16, seed=9)
     setup = SoakSetup(args)
     setup.run()
     return setup
