@@ -187,17 +187,30 @@ TEST_P(Callbacks, DeadEndpointIsRetriedThenGivenUp) {
   EXPECT_EQ(event(merchant.id, event_id).at("attempts").as_int64(), 4);
 }
 
-TEST_P(Callbacks, MissingOrUnusableWebhookUrlIsRetriedLikeAFailure) {
+// With no URL there is nowhere to send an event: it is recorded as failed at once, never
+// attempted, and not sent once a URL is set later. An unusable URL is attempted like a
+// failing one.
+TEST_P(Callbacks, MissingWebhookUrlFailsAtOnceAndUnusableOneIsRetried) {
   const Merchant no_url = new_merchant();
-  const std::string pending_id = send_test(no_url.id);
+  const std::string unsent_id = send_test(no_url.id);
   const Merchant https = new_merchant();
   set_webhook(https.id, "https://127.0.0.1:9/callbacks");
   const std::string https_id = send_test(https.id);
 
-  ASSERT_TRUE(eventually([&] { return event_has_status(no_url.id, pending_id, "failed"); }));
-  EXPECT_EQ(event(no_url.id, pending_id).at("last_error").as_string(), "no_webhook_url");
+  const bj::value unsent = event(no_url.id, unsent_id);
+  ASSERT_TRUE(unsent.is_object());
+  EXPECT_EQ(unsent.at("status").as_string(), "failed");
+  EXPECT_EQ(unsent.at("last_error").as_string(), "no_webhook_url");
+  EXPECT_EQ(unsent.at("attempts").as_int64(), 0);
+  Receiver receiver;
+  set_webhook(no_url.id, receiver.url());
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(receiver.requests().empty());
+  EXPECT_EQ(event(no_url.id, unsent_id).at("status").as_string(), "failed");
+
   ASSERT_TRUE(eventually([&] { return event_has_status(https.id, https_id, "failed"); }));
   EXPECT_EQ(event(https.id, https_id).at("last_error").as_string(), "https_not_supported");
+  EXPECT_GE(event(https.id, https_id).at("attempts").as_int64(), 1);
 }
 
 // Requests are logged too here, so the check covers the request log as well.

@@ -15,9 +15,7 @@ class StoreTest : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
     database_ = std::make_unique<testing::TestDatabase>(GetParam());
-    connection_ = database_->connect();
-    auto version = migrate(*connection_);
-    ASSERT_TRUE(version.ok()) << version.error().message;
+    connection_ = database_->connect_migrated();
     store_ = std::make_unique<Store>(*connection_);
   }
 

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include "common/ids.h"
-#include "storage/migrations.h"
 #include "storage/store.h"
 #include "support/test_database.h"
 
@@ -18,9 +17,7 @@ class WriteBehindTest : public ::testing::TestWithParam<Dialect> {
  protected:
   void SetUp() override {
     database_ = std::make_unique<testing::TestDatabase>(GetParam());
-    connection_ = database_->connect();
-    auto version = migrate(*connection_);
-    ASSERT_TRUE(version.ok()) << version.error().message;
+    connection_ = database_->connect_migrated();
     store_ = std::make_unique<Store>(*connection_, &cache_);
   }
 

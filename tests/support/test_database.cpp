@@ -11,6 +11,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "storage/migrations.h"
+
 namespace issuerd::testing {
 
 namespace {
@@ -155,6 +157,13 @@ std::unique_ptr<storage::Connection> TestDatabase::connect() const {
     throw std::runtime_error("TestDatabase::connect: " + connection.error().message);
   }
   return std::move(connection).value();
+}
+
+std::unique_ptr<storage::Connection> TestDatabase::connect_migrated() const {
+  auto connection = connect();
+  auto version = storage::migrate(*connection);
+  if (!version.ok()) throw std::runtime_error("TestDatabase::connect_migrated: " + version.error().message);
+  return connection;
 }
 
 }  // namespace issuerd::testing

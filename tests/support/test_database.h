@@ -31,6 +31,8 @@ class TestDatabase {
   // For SQLite, the folder holding the file and its WAL (for leak scans); "" for PostgreSQL.
   const std::string& directory() const { return directory_; }
   std::unique_ptr<storage::Connection> connect() const;  // asserts success
+  // connect(), then the migrations: a database with every table (throws on failure).
+  std::unique_ptr<storage::Connection> connect_migrated() const;
 
  private:
   storage::Dialect dialect_;

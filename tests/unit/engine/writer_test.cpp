@@ -19,8 +19,7 @@ class WriterTest : public ::testing::TestWithParam<storage::Dialect> {
  protected:
   void SetUp() override {
     database_ = std::make_unique<testing::TestDatabase>(GetParam());
-    auto connection = database_->connect();
-    ASSERT_TRUE(storage::migrate(*connection).ok());
+    auto connection = database_->connect_migrated();
     writer_ = std::make_unique<Writer>(std::move(connection), metrics_);
     writer_->start();
   }
@@ -36,16 +35,20 @@ class WriterTest : public ::testing::TestWithParam<storage::Dialect> {
 
   // Submits a deposit (or a withdrawal) of `amount` to merchant "m" and returns a future
   // of (kept, durable).
-  std::future<std::pair<bool, bool>> submit_move(std::int64_t amount, bool deposit) {
+  // `hot`: run on the writer's cached rows (Command::hot). `fail_after`: report failure even
+  // when the move was made (a hot command that does so fails its whole batch).
+  std::future<std::pair<bool, bool>> submit_move(std::int64_t amount, bool deposit, bool hot = false,
+                                                 bool fail_after = false) {
     auto promise = std::make_shared<std::promise<std::pair<bool, bool>>>();
     auto kept = std::make_shared<bool>(false);
     Command command;
-    command.apply = [amount, deposit, kept](storage::Store& store) {
+    command.hot = hot;
+    command.apply = [amount, deposit, kept, fail_after](storage::Store& store) {
       const AccountRef world{AccountKind::world, "", "USD"};
       const AccountRef main{AccountKind::merchant_main, "m", "USD"};
       auto posted = deposit ? post_transfer(store, world, main, amount, "deposit", "t", 1)
                             : post_transfer(store, main, world, amount, "withdrawal", "t", 1);
-      return *kept = posted.ok();
+      return *kept = posted.ok() && !fail_after;
     };
     command.done = [promise, kept](bool durable) { promise->set_value({*kept, durable}); };
     EXPECT_TRUE(writer_->submit(std::move(command)));
@@ -66,6 +69,54 @@ TEST_P(WriterTest, FailedCommandDoesNotDisturbItsBatch) {
   EXPECT_EQ(second.get(), std::make_pair(true, true));
   EXPECT_EQ(balance(AccountKind::merchant_main, "m"), 1250);
   EXPECT_EQ(balance(AccountKind::world, ""), -1250);
+}
+
+// Holds the writer inside a batch until release() so that what is submitted meanwhile
+// lands in the next batch together.
+class WriterPause {
+ public:
+  explicit WriterPause(Writer& writer) {
+    Command command;
+    command.apply = [this](storage::Store&) {
+      released_.get_future().wait();
+      return true;
+    };
+    command.done = [](bool) {};
+    EXPECT_TRUE(writer.submit(std::move(command)));
+  }
+  void release() { released_.set_value(); }
+
+ private:
+  std::promise<void> released_;
+};
+
+TEST_P(WriterTest, HotAndOrdinaryCommandsSeeOneAnother) {
+  WriterPause pause(*writer_);
+  auto deposit = submit_move(1000, true, /*hot=*/true);
+  auto withdrawal = submit_move(400, false);             // ordinary: must see the hot deposit
+  auto overdraw = submit_move(700, false, /*hot=*/true);  // refused: 600 left, changes nothing
+  auto topping = submit_move(50, true, /*hot=*/true);
+  pause.release();
+  EXPECT_EQ(deposit.get(), std::make_pair(true, true));
+  EXPECT_EQ(withdrawal.get(), std::make_pair(true, true));
+  EXPECT_EQ(overdraw.get(), std::make_pair(false, true));
+  EXPECT_EQ(topping.get(), std::make_pair(true, true));
+  EXPECT_EQ(balance(AccountKind::merchant_main, "m"), 650);
+  EXPECT_EQ(balance(AccountKind::world, ""), -650);
+}
+
+TEST_P(WriterTest, HotCommandThatFailsAfterChangingRowsFailsItsBatch) {
+  ASSERT_EQ(submit_move(100, true, /*hot=*/true).get(), std::make_pair(true, true));
+  WriterPause pause(*writer_);
+  auto neighbour = submit_move(10, true, /*hot=*/true);
+  auto broken = submit_move(20, true, /*hot=*/true, /*fail_after=*/true);
+  pause.release();
+  EXPECT_FALSE(neighbour.get().second);  // not durable: the batch was rolled back
+  EXPECT_FALSE(broken.get().second);
+  EXPECT_EQ(balance(AccountKind::merchant_main, "m"), 100);
+  // The cache went with the transaction: the next command sees the database as it is.
+  EXPECT_EQ(submit_move(5, true, /*hot=*/true).get(), std::make_pair(true, true));
+  EXPECT_EQ(balance(AccountKind::merchant_main, "m"), 105);
 }
 
 TEST_P(WriterTest, ConcurrentSubmittersNeverOverdraw) {
