@@ -40,8 +40,8 @@ std::string multi_row_update_sql(const char* table, const std::vector<const char
   return sql;
 }
 
-Status execute_in_chunks(Connection& db, const std::vector<SqlValue>& values, std::size_t row_width,
-                         const std::function<std::string(std::size_t rows)>& sql_for_rows) {
+void append_chunk_statements(std::vector<Statement>& out, const std::vector<SqlValue>& values, std::size_t row_width,
+                             const std::function<std::string(std::size_t rows)>& sql_for_rows) {
   // Powers of two: a batch of n rows takes popcount(n) statements (32 rows: one), and each
   // purpose prepares at most nine texts.
   static constexpr std::size_t chunk_rows[] = {256, 128, 64, 32, 16, 8, 4, 2, 1};
@@ -52,10 +52,9 @@ Status execute_in_chunks(Connection& db, const std::vector<SqlValue>& values, st
     if (rows - done < chunk) continue;
     const std::string sql = sql_for_rows(chunk);
     for (; rows - done >= chunk; done += chunk) {
-      ISSUERD_TRY(db.execute(sql, std::span<const SqlValue>(values.data() + done * row_width, chunk * row_width)));
+      out.push_back(Statement{sql, std::span<const SqlValue>(values.data() + done * row_width, chunk * row_width)});
     }
   }
-  return Status::success();
 }
 
 std::vector<SqlValue> transfer_row(const domain::Transfer& t) {

@@ -68,10 +68,11 @@ std::string multi_row_insert_sql(const TableShape& shape, std::size_t rows);
 std::string multi_row_update_sql(const char* table, const std::vector<const char*>& key_then_columns,
                                  std::size_t rows);
 
-// Runs `values` (rows of `row_width` values each) through statements of 256, 128, ..., 2 and
-// 1 rows: few statements per batch (each a round trip on PostgreSQL), few prepared texts.
-Status execute_in_chunks(Connection& db, const std::vector<SqlValue>& values, std::size_t row_width,
-                         const std::function<std::string(std::size_t rows)>& sql_for_rows);
+// Appends the statements that write `values` (rows of `row_width` values each) in chunks of
+// 256, 128, ..., 2 and 1 rows: few statements per batch, few prepared texts. They point into
+// `values`, which must outlive them.
+void append_chunk_statements(std::vector<Statement>& out, const std::vector<SqlValue>& values, std::size_t row_width,
+                             const std::function<std::string(std::size_t rows)>& sql_for_rows);
 
 std::vector<SqlValue> transfer_row(const domain::Transfer& transfer);
 std::vector<SqlValue> authorization_row(const AuthorizationRecord& authorization);

@@ -48,6 +48,12 @@ class Row {
   std::vector<SqlValue> columns_;
 };
 
+// One statement of a batch (Connection::execute_all); the parameters are not copied.
+struct Statement {
+  std::string sql;
+  std::span<const SqlValue> params;
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -62,6 +68,13 @@ class Connection {
 
   // Like query() but for statements whose rows are not wanted; returns rows affected.
   virtual Result<std::int64_t> execute(std::string_view sql, std::span<const SqlValue> params) = 0;
+
+  // Runs the statements in order and stops at the first failure. PostgreSQL sends them all
+  // before reading any answer (libpq's pipeline mode): one round trip, not one each.
+  virtual Status execute_all(std::span<const Statement> statements) {
+    for (const Statement& statement : statements) ISSUERD_TRY(execute(statement.sql, statement.params));
+    return Status::success();
+  }
 
   // Transactions. begin() starts a write transaction (SQLite: BEGIN IMMEDIATE).
   virtual Status begin() = 0;

@@ -348,39 +348,50 @@ void Store::set_hot(bool hot) {
   if (write_behind_ != nullptr) write_behind_->hot = hot;
 }
 
+namespace {
+
+std::vector<InsertBuffer*> insert_buffers(WriteBehind& cache) {
+  return {&cache.transfers, &cache.authorizations, &cache.card_transactions, &cache.outbox, &cache.idempotency_keys};
+}
+
+}  // namespace
+
 Status Store::flush_buffered_inserts() {
   if (write_behind_ == nullptr) return Status::success();
-  WriteBehind& cache = *write_behind_;
-  for (InsertBuffer* buffer : {&cache.transfers, &cache.authorizations, &cache.card_transactions, &cache.outbox,
-                               &cache.idempotency_keys}) {
-    ISSUERD_TRY(buffer->flush(db_));
-  }
+  std::vector<Statement> statements;
+  for (InsertBuffer* buffer : insert_buffers(*write_behind_)) buffer->append_statements(statements);
+  ISSUERD_TRY(db_.execute_all(statements));
+  for (InsertBuffer* buffer : insert_buffers(*write_behind_)) buffer->clear();
   return Status::success();
 }
 
+// The buffered inserts and the dirty rows in one go (one round trip on PostgreSQL), with
+// multi-row UPDATEs: a hot command changes only an account's balances and a card's cap
+// (engine/funding.h, engine/auto_top_up.h).
 Status Store::write_back() {
   if (write_behind_ == nullptr) return Status::success();
-  ISSUERD_TRY(flush_buffered_inserts());
   WriteBehind& cache = *write_behind_;
-  // One UPDATE per chunk of rows, not per row: on PostgreSQL each statement is a round trip.
+  std::vector<Statement> statements;
+  for (InsertBuffer* buffer : insert_buffers(cache)) buffer->append_statements(statements);
   std::vector<SqlValue> accounts;
   for (const std::string& key : cache.dirty_accounts) {
     const Account& account = cache.accounts.at(key);
     accounts.insert(accounts.end(), {account.account_id, account.balance_minor, account.held_minor});
   }
-  ISSUERD_TRY(execute_in_chunks(db_, accounts, 3, [](std::size_t rows) {
+  append_chunk_statements(statements, accounts, 3, [](std::size_t rows) {
     return multi_row_update_sql("accounts", {"account_id", "balance_minor", "held_minor"}, rows);
-  }));
-  cache.dirty_accounts.clear();
-  // A hot command changes only a card's cap (engine/funding.h, engine/auto_top_up.h).
+  });
   std::vector<SqlValue> cards;
   for (const std::string& card_id : cache.dirty_cards) {
     const CardRecord& card = cache.cards.at(card_id);
     cards.insert(cards.end(), {card.card_id, nullable(card.cap_limit_minor), card.cap_used_minor, card.updated_at_ms});
   }
-  ISSUERD_TRY(execute_in_chunks(db_, cards, 4, [](std::size_t rows) {
+  append_chunk_statements(statements, cards, 4, [](std::size_t rows) {
     return multi_row_update_sql("cards", {"card_id", "cap_limit_minor", "cap_used_minor", "updated_at_ms"}, rows);
-  }));
+  });
+  ISSUERD_TRY(db_.execute_all(statements));
+  for (InsertBuffer* buffer : insert_buffers(cache)) buffer->clear();
+  cache.dirty_accounts.clear();
   cache.dirty_cards.clear();
   return Status::success();
 }

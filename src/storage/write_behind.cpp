@@ -13,10 +13,16 @@ void InsertBuffer::add(std::vector<SqlValue> row) {
   ++rows_;
 }
 
+void InsertBuffer::append_statements(std::vector<Statement>& out) const {
+  if (rows_ == 0) return;
+  append_chunk_statements(out, values_, shape_.column_count,
+                          [this](std::size_t rows) { return multi_row_insert_sql(shape_, rows); });
+}
+
 Status InsertBuffer::flush(Connection& db) {
-  if (rows_ == 0) return Status::success();
-  ISSUERD_TRY(execute_in_chunks(db, values_, shape_.column_count,
-                                [this](std::size_t rows) { return multi_row_insert_sql(shape_, rows); }));
+  std::vector<Statement> statements;
+  append_statements(statements);
+  ISSUERD_TRY(db.execute_all(statements));
   clear();
   return Status::success();
 }

@@ -34,12 +34,14 @@ struct IdempotencyKeyRef {
   std::string key;
 };
 
-// Rows for one table, written with as few statements as possible (execute_in_chunks).
+// Rows for one table, written with as few statements as possible (append_chunk_statements).
 class InsertBuffer {
  public:
   explicit InsertBuffer(const TableShape& shape) : shape_(shape) {}
   void add(std::vector<SqlValue> row);
   bool empty() const { return rows_ == 0; }
+  // The INSERTs of every buffered row; valid until the buffer changes.
+  void append_statements(std::vector<Statement>& out) const;
   Status flush(Connection& db);  // empties the buffer when every row was written
   void clear();
 

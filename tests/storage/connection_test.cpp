@@ -227,6 +227,33 @@ TEST_P(ConnectionTest, SavepointRollbackUndoesOnlyTheInnerPart) {
   EXPECT_EQ((*rows)[1].integer(0), 3);
 }
 
+// execute_all: every statement in order (PostgreSQL: one pipeline), and the first failure
+// is reported even when later statements were sent after it; the connection stays usable.
+TEST_P(ConnectionTest, ExecuteAllRunsInOrderAndReportsTheFirstFailure) {
+  const std::vector<SqlValue> first{std::int64_t{1}, std::string("a")};
+  const std::vector<SqlValue> second{std::int64_t{2}, std::string("b")};
+  const std::vector<SqlValue> clash{std::int64_t{3}, std::string("a")};  // name is UNIQUE
+  const std::vector<SqlValue> after{std::int64_t{4}, std::string("d")};
+  const std::string insert = "INSERT INTO items (id, name) VALUES (?, ?)";
+  const std::vector<Statement> fine{{insert, first}, {insert, second},
+                                    {"UPDATE items SET amount = 7 WHERE id = ?", std::span(first).first(1)}};
+  Status done = conn_->execute_all(fine);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  auto rows = query("SELECT id, amount FROM items ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].integer(1), 7);
+
+  ASSERT_TRUE(conn_->begin().ok());
+  const std::vector<Statement> failing{{insert, clash}, {insert, after}};
+  Status failed = conn_->execute_all(failing);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::conflict);
+  ASSERT_TRUE(conn_->rollback().ok());
+  EXPECT_EQ(query("SELECT COUNT(*) FROM items")[0].integer(0), 2);
+  ASSERT_TRUE(conn_->execute(insert, after).ok());  // usable afterwards
+  EXPECT_EQ(query("SELECT COUNT(*) FROM items")[0].integer(0), 3);
+}
+
 TEST_P(ConnectionTest, BadSavepointNameIsRefused) {
   ASSERT_TRUE(conn_->begin().ok());
   EXPECT_FALSE(conn_->savepoint("x; DROP TABLE items").ok());

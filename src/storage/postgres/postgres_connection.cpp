@@ -195,6 +195,40 @@ class PostgresConnection final : public Connection {
     return affected_rows(result.get());
   }
 
+  Status execute_all(std::span<const Statement> statements) override {
+    if (statements.size() < 2) return Connection::execute_all(statements);
+    ISSUERD_TRY(ensure_connected());
+    std::vector<const Prepared*> prepared;
+    std::vector<TextParams> texts;
+    for (const Statement& statement : statements) {  // prepared first: PQprepare waits for its answer
+      ISSUERD_ASSIGN(const Prepared* one, prepare(statement.sql));
+      ISSUERD_ASSIGN(TextParams text, text_params(*one, statement.params));
+      prepared.push_back(one);
+      texts.push_back(std::move(text));
+    }
+    if (PQenterPipelineMode(conn_) != 1) return pg_error(nullptr, "pipeline", {});
+    std::size_t sent = 0;
+    for (; sent < statements.size(); ++sent) {
+      if (PQsendQueryPrepared(conn_, prepared[sent]->name.c_str(), static_cast<int>(statements[sent].params.size()),
+                              texts[sent].values.data(), nullptr, nullptr, 0) != 1) {
+        break;
+      }
+    }
+    Status outcome = PQpipelineSync(conn_) == 1 ? Status::success() : Status(pg_error(nullptr, "pipeline", {}));
+    // Each statement's result, then a null; after a failure the rest come back ABORTED.
+    for (std::size_t i = 0; i < sent; ++i) {
+      PGresult* raw = PQgetResult(conn_);
+      const bool aborted = raw != nullptr && PQresultStatus(raw) == PGRES_PIPELINE_ABORTED;
+      Result<PgResultPtr> checked = check(raw, "query", statements[i].params);
+      if (!checked.ok() && !aborted && outcome.ok()) outcome = checked.take_error();
+      if (raw != nullptr) PQclear(PQgetResult(conn_));  // the null that ends this statement's results
+    }
+    PgResultPtr sync(PQgetResult(conn_));
+    (void)PQexitPipelineMode(conn_);
+    if (outcome.ok() && sent < statements.size()) outcome = pg_error(nullptr, "pipeline", {});
+    return outcome;
+  }
+
   Status begin() override {
     ISSUERD_TRY(ensure_connected());
     ISSUERD_TRY(exec_text("BEGIN", "BEGIN"));
@@ -334,32 +368,42 @@ class PostgresConnection final : public Connection {
     return &slot->second;
   }
 
-  Result<PgResultPtr> run(std::string_view sql, std::span<const SqlValue> params) {
-    ISSUERD_TRY(ensure_connected());
-    ISSUERD_ASSIGN(const Prepared* prepared, prepare(sql));
-    if (prepared->parameters != params.size()) {
+  // Parameters as libpq takes them: text, with NULL for null. Refuses text holding NUL.
+  struct TextParams {
+    std::vector<std::string> numbers;
+    std::vector<const char*> values;
+  };
+
+  Result<TextParams> text_params(const Prepared& prepared, std::span<const SqlValue> params) {
+    if (prepared.parameters != params.size()) {
       return make_error(ErrorKind::internal, "database_error",
-                        "postgres: statement expects " + std::to_string(prepared->parameters) +
+                        "postgres: statement expects " + std::to_string(prepared.parameters) +
                             " parameters, got " + std::to_string(params.size()));
     }
-    std::vector<std::string> numbers(params.size());
-    std::vector<const char*> values(params.size(), nullptr);
+    TextParams text{std::vector<std::string>(params.size()), std::vector<const char*>(params.size(), nullptr)};
     for (std::size_t i = 0; i < params.size(); ++i) {
       if (const auto* number = std::get_if<std::int64_t>(&params[i])) {
-        numbers[i] = std::to_string(*number);
-        values[i] = numbers[i].c_str();
-      } else if (const auto* text = std::get_if<std::string>(&params[i])) {
-        if (text->find('\0') != std::string::npos) {
+        text.numbers[i] = std::to_string(*number);
+        text.values[i] = text.numbers[i].c_str();
+      } else if (const auto* value = std::get_if<std::string>(&params[i])) {
+        if (value->find('\0') != std::string::npos) {
           // PostgreSQL text cannot hold NUL; SQLite simply finds nothing. Either way it is the
           // request's fault: an invalid value, not a server error.
           return make_error(ErrorKind::invalid_argument, "invalid_text",
                             "a value contains a NUL character, which is not allowed");
         }
-        values[i] = text->c_str();
+        text.values[i] = value->c_str();
       }
     }
+    return text;
+  }
+
+  Result<PgResultPtr> run(std::string_view sql, std::span<const SqlValue> params) {
+    ISSUERD_TRY(ensure_connected());
+    ISSUERD_ASSIGN(const Prepared* prepared, prepare(sql));
+    ISSUERD_ASSIGN(TextParams text, text_params(*prepared, params));
     PGresult* raw = PQexecPrepared(conn_, prepared->name.c_str(), static_cast<int>(params.size()),
-                                   values.data(), nullptr, nullptr, 0);
+                                   text.values.data(), nullptr, nullptr, 0);
     return check(raw, "query", params);
   }
 
