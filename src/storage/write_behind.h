@@ -9,8 +9,10 @@
 // Before the batch commits, the writer writes back the buffers and the dirty rows. Any other
 // command first gets the buffers written (outside its savepoint, so its rollback cannot
 // take them along) and, unless it declares that it touches none of these rows, the dirty
-// rows written back and the cache dropped: it then sees and changes the database itself.
-// The cache is only trusted while every change to its rows goes through it.
+// rows too: it then reads and writes the database itself, and each row it writes through
+// the Store is forgotten here (forget_*), to be read again by the next hot command.
+// The first hot command after a drop warms the cache in bulk (Store::warm_cache).
+// The cache is only trusted while every change to its rows goes through the Store.
 #pragma once
 
 #include <cstdint>
