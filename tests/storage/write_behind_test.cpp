@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/ids.h"
 #include "storage/store.h"
 #include "support/test_database.h"
@@ -132,6 +134,11 @@ TEST_P(WriteBehindTest, WindowUsageFollowsTheBatchsAuthorizations) {
   EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 0, 10'000), 140);
   // A window not cached yet is summed with the batch's rows written first.
   EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 0, 30'000), 147);
+  // The next day's window: the ones over before it starts are forgotten.
+  EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 20'000, 40'000), 7);
+  const auto& windows = cache_.windows.at(window_key("c1", "PURCHASE"));
+  EXPECT_EQ(windows.size(), 2u);  // [0, 30000) and [20000, 40000); [0, 10000) is gone
+  EXPECT_TRUE(std::none_of(windows.begin(), windows.end(), [](const WindowUsage& w) { return w.end_ms == 10'000; }));
   store_->set_hot(false);
   ASSERT_TRUE(store_->write_back().ok());
   EXPECT_EQ(count("SELECT SUM(counted_minor) FROM authorizations WHERE card_id = ? AND created_at_ms < ?",

@@ -10,8 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include "storage/sqlite/wal_checkpointer.h"
-
 namespace issuerd::storage {
 
 namespace {
@@ -65,10 +63,9 @@ bool only_whitespace_and_semicolons(std::string_view text) {
 
 class SqliteConnection final : public Connection {
  public:
-  SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
 
   ~SqliteConnection() override {
-    checkpointer_.reset();  // its hook and thread go before the connection does
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     statements_.clear();
     sqlite3_close_v2(db_);
@@ -78,12 +75,6 @@ class SqliteConnection final : public Connection {
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   Dialect dialect() const override { return Dialect::sqlite; }
-
-  Status offload_checkpoints() override {
-    if (checkpointer_ || path_ == ":memory:") return Status::success();
-    ISSUERD_ASSIGN(checkpointer_, WalCheckpointer::start(db_, path_));
-    return Status::success();
-  }
 
   Status execute_script(std::string_view sql) override {
     const std::string script(sql);
@@ -258,9 +249,7 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* db_;
-  std::string path_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
-  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace
@@ -287,7 +276,7 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
     sqlite3_close_v2(db);
     return error;
   }
-  auto connection = std::make_unique<SqliteConnection>(db, path);  // closes db from here on
+  auto connection = std::make_unique<SqliteConnection>(db);  // closes db from here on
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   // Grow the database file 32 MiB at a time: syncing a write that extends a file costs a
@@ -299,10 +288,7 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
       "PRAGMA busy_timeout=5000;"
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=FULL;"
-      "PRAGMA foreign_keys=ON;"
-      // 64 MiB of page cache (the default is 2 MiB): inserts into the indexes keyed by card
-      // land on pages all over the file, and re-reading them was a large part of a commit.
-      "PRAGMA cache_size=-65536;"));
+      "PRAGMA foreign_keys=ON;"));
   return std::unique_ptr<Connection>(std::move(connection));
 }
 
