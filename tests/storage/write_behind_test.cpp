@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "common/ids.h"
 #include "storage/store.h"
@@ -59,6 +60,7 @@ class WriteBehindTest : public ::testing::TestWithParam<Dialect> {
     card.card_status = "ACTIVE";
     card.funding_kind = "card_balance";
     EXPECT_TRUE(store_->cards().insert_card(card).ok());
+    cards_[card.card_id] = card;
     return card.card_id;
   }
 
@@ -80,10 +82,31 @@ class WriteBehindTest : public ::testing::TestWithParam<Dialect> {
     return a;
   }
 
+  // An authorization of a card from insert_card() with its card transaction, as the engine
+  // records them (spend windows are summed through the card transactions).
+  Status authorize(const std::string& card_id, std::int64_t counted_minor, std::int64_t at_ms) {
+    const CardRecord& card = cards_.at(card_id);
+    AuthorizationRecord a = authorization(card_id, counted_minor, at_ms);
+    a.merchant_id = card.merchant_id;
+    ISSUERD_TRY(store_->authorizations().insert(a));
+    CardTransactionRecord tx;
+    tx.detail_id = a.detail_id;
+    tx.merchant_id = card.merchant_id;
+    tx.card_id = card_id;
+    tx.user_id = card.user_id;
+    tx.tx_type = "CHARGE";
+    tx.tx_status = "PENDING";
+    tx.amount_minor = counted_minor;
+    tx.currency = "USD";
+    tx.created_at_ms = at_ms;
+    return store_->cards().insert_transaction(tx);
+  }
+
   std::unique_ptr<testing::TestDatabase> database_;
   std::unique_ptr<Connection> connection_;
   WriteBehind cache_;
   std::unique_ptr<Store> store_;
+  std::map<std::string, CardRecord> cards_;  // by card id, as insert_card() made them
 };
 
 TEST_P(WriteBehindTest, BufferedInsertsReachTheDatabaseInChunksAtWriteBack) {
@@ -124,27 +147,33 @@ TEST_P(WriteBehindTest, AccountChangesStayInMemoryUntilWriteBack) {
 }
 
 TEST_P(WriteBehindTest, WindowUsageFollowsTheBatchsAuthorizations) {
-  ASSERT_TRUE(store_->authorizations().insert(authorization("c1", 100, 1'000)).ok());  // before the cache
+  const std::string c1 = insert_card();
+  const std::string c2 = insert_card();
+  ASSERT_TRUE(authorize(c1, 100, 1'000).ok());  // before the cache
   store_->set_hot(true);
   auto authorizations = store_->authorizations();
-  EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 0, 10'000), 100);  // loaded
-  ASSERT_TRUE(authorizations.insert(authorization("c1", 40, 5'000)).ok());
-  ASSERT_TRUE(authorizations.insert(authorization("c1", 7, 20'000)).ok());  // another window
-  ASSERT_TRUE(authorizations.insert(authorization("c2", 9, 5'000)).ok());   // another card
-  EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 0, 10'000), 140);
+  EXPECT_EQ(*authorizations.counted_in_window(c1, "PURCHASE", 0, 10'000), 100);  // loaded
+  ASSERT_TRUE(authorize(c1, 40, 5'000).ok());
+  ASSERT_TRUE(authorize(c1, 7, 20'000).ok());  // another window
+  ASSERT_TRUE(authorize(c2, 9, 5'000).ok());   // another card
+  EXPECT_EQ(*authorizations.counted_in_window(c1, "PURCHASE", 0, 10'000), 140);
   // A window not cached yet is summed with the batch's rows written first.
-  EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 0, 30'000), 147);
+  EXPECT_EQ(*authorizations.counted_in_window(c1, "PURCHASE", 0, 30'000), 147);
   // The next day's window: the ones over before it starts are forgotten.
-  EXPECT_EQ(*authorizations.counted_in_window("c1", "PURCHASE", 20'000, 40'000), 7);
-  const auto& windows = cache_.windows.at(window_key("c1", "PURCHASE"));
+  EXPECT_EQ(*authorizations.counted_in_window(c1, "PURCHASE", 20'000, 40'000), 7);
+  const auto& windows = cache_.windows.at(window_key(c1, "PURCHASE"));
   EXPECT_EQ(windows.size(), 2u);  // [0, 30000) and [20000, 40000); [0, 10000) is gone
   EXPECT_TRUE(std::none_of(windows.begin(), windows.end(), [](const WindowUsage& w) { return w.end_ms == 10'000; }));
   store_->set_hot(false);
   ASSERT_TRUE(store_->write_back().ok());
   EXPECT_EQ(count("SELECT SUM(counted_minor) FROM authorizations WHERE card_id = ? AND created_at_ms < ?",
-                  {std::string("c1"), std::int64_t{10'000}}),
+                  {c1, std::int64_t{10'000}}),
             140);
   EXPECT_EQ(count("SELECT COUNT(*) FROM authorizations"), 4);
+  // Uncached, the sum is the same, and another transaction type counts apart.
+  EXPECT_EQ(*store_->authorizations().counted_in_window(c1, "PURCHASE", 0, 30'000), 147);
+  EXPECT_EQ(*store_->authorizations().counted_in_window(c1, "ATM_CASH_WITHDRAWAL", 0, 30'000), 0);
+  EXPECT_EQ(*store_->authorizations().counted_in_window(c2, "PURCHASE", 0, 30'000), 9);
 }
 
 TEST_P(WriteBehindTest, PrefetchedIdempotencyKeysAnswerWithoutAQuery) {
