@@ -423,36 +423,75 @@ Status Store::warm_cache() {
   return Status::success();
 }
 
+namespace {
+
+// A PostgreSQL array literal of `values`: each element quoted, with " and \\ escaped.
+std::string text_array_literal(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (const std::string& value : values) {
+    if (literal.size() > 1) literal += ',';
+    literal += '"';
+    for (const char c : value) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
+// The stored responses of some keys of one scope and route, found key by key in the
+// primary key. On PostgreSQL an IN list was planned as a scan of the whole scope and route
+// (28,537 rows, 18 ms) whenever the statistics still thought that range small; the lateral
+// lookup of each key of an array cannot be planned so, and its text does not change with
+// the number of keys. SQLite looks each key of the IN list up by itself.
+Result<std::vector<Row>> stored_responses(Connection& db, const std::string& scope, const std::string& route,
+                                          const std::vector<std::string>& keys) {
+  if (db.dialect() == Dialect::postgres) {
+    const std::vector<SqlValue> params{text_array_literal(keys), scope, route};
+    return db.query("SELECT i.idempotency_key, i.request_hash, i.http_status, i.content_type, i.response_body "
+                    "FROM unnest(?::text[]) AS k(idempotency_key) CROSS JOIN LATERAL ("
+                    "SELECT * FROM idempotency_keys WHERE scope = ? AND route = ? AND "
+                    "idempotency_key = k.idempotency_key LIMIT 1) i",
+                    params);
+  }
+  static constexpr std::size_t keys_per_query = 64;  // padded: one statement text for every batch
+  std::vector<Row> found;
+  for (std::size_t next = 0; next < keys.size(); next += keys_per_query) {
+    std::vector<SqlValue> params{scope, route};
+    for (std::size_t i = next; i < next + keys_per_query; ++i) params.emplace_back(keys[std::min(i, keys.size() - 1)]);
+    std::string sql = "SELECT idempotency_key, request_hash, http_status, content_type, response_body FROM "
+                      "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key IN (?";
+    for (std::size_t i = 1; i < keys_per_query; ++i) sql += ", ?";
+    sql += ")";
+    ISSUERD_ASSIGN(auto rows, db.query(sql, params));
+    for (Row& row : rows) found.push_back(std::move(row));
+  }
+  return found;
+}
+
+}  // namespace
+
 Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys) {
   ISSUERD_ASSERT(write_behind_ != nullptr);
   std::sort(keys.begin(), keys.end(), [](const IdempotencyKeyRef& a, const IdempotencyKeyRef& b) {
     return std::tie(a.scope, a.route) < std::tie(b.scope, b.route);
   });
-  static constexpr std::size_t keys_per_query = 64;  // padded: one statement text for every batch
   WriteBehind& cache = *write_behind_;
   std::size_t next = 0;
   while (next < keys.size()) {
-    // One query per run of keys with the same scope and route (the primary key's prefix).
+    // One lookup per run of keys with the same scope and route (the primary key's prefix).
     const IdempotencyKeyRef& first = keys[next];
-    std::vector<SqlValue> params{first.scope, first.route};
-    std::size_t end = next;
-    while (end < keys.size() && end - next < keys_per_query && keys[end].scope == first.scope &&
-           keys[end].route == first.route) {
-      params.emplace_back(keys[end].key);
-      cache.idempotency.emplace(idempotency_cache_key(first.scope, first.route, keys[end].key), std::nullopt);
-      ++end;
+    std::vector<std::string> run;
+    for (; next < keys.size() && keys[next].scope == first.scope && keys[next].route == first.route; ++next) {
+      run.push_back(keys[next].key);
+      cache.idempotency.emplace(idempotency_cache_key(first.scope, first.route, keys[next].key), std::nullopt);
     }
-    while (params.size() < keys_per_query + 2) params.emplace_back(first.key);
-    std::string sql = "SELECT idempotency_key, request_hash, http_status, content_type, response_body FROM "
-                      "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key IN (?";
-    for (std::size_t i = 1; i < keys_per_query; ++i) sql += ", ?";
-    sql += ")";
-    ISSUERD_ASSIGN(auto rows, db_.query(sql, params));
+    ISSUERD_ASSIGN(auto rows, stored_responses(db_, first.scope, first.route, run));
     for (const Row& row : rows) {
       cache.idempotency[idempotency_cache_key(first.scope, first.route, row.text(0))] =
           StoredResponse{row.text(1), static_cast<int>(row.integer(2)), row.text(3), row.text(4)};
     }
-    next = end;
   }
   return Status::success();
 }

@@ -195,6 +195,30 @@ TEST_P(WriteBehindTest, PrefetchedIdempotencyKeysAnswerWithoutAQuery) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency_keys"), 2);
 }
 
+TEST_P(WriteBehindTest, PrefetchFindsKeysWithAnyCharactersAndMoreThanOneStatementsWorth) {
+  // Quotes, backslashes, commas and braces: the PostgreSQL lookup sends the keys as one
+  // array literal. 150 keys: SQLite's IN list takes 64 at a time.
+  std::vector<std::string> stored{"a\"b", "back\\slash", "comma,{brace}", "NULL", " spaced "};
+  for (int i = 0; i < 145; ++i) stored.push_back("key-" + std::to_string(i));
+  std::vector<IdempotencyKeyRef> wanted;
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    if (i % 2 == 0) {
+      const StoredResponse response{"hash-" + stored[i], 201, "application/json", "{}"};
+      ASSERT_TRUE(store_->insert_idempotent_response("m1", "/sim", stored[i], response, 1).ok());
+    }
+    wanted.push_back({"m1", "/sim", stored[i]});
+  }
+  ASSERT_TRUE(store_->prefetch_idempotent_responses(wanted).ok());
+  store_->set_hot(true);
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    auto found = store_->find_idempotent_response("m1", "/sim", stored[i]);
+    ASSERT_TRUE(found.ok());
+    ASSERT_EQ(found->has_value(), i % 2 == 0) << stored[i];
+    if (found->has_value()) EXPECT_EQ((*found)->request_hash, "hash-" + stored[i]);
+  }
+  store_->set_hot(false);
+}
+
 TEST_P(WriteBehindTest, DropForgetsBufferedRowsAndCachedAccounts) {
   ASSERT_TRUE(store_->find_or_create_account(AccountKind::card, "c1", "USD", 1).ok());
   store_->set_hot(true);
