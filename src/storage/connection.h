@@ -84,6 +84,10 @@ class Connection {
   virtual Status savepoint(std::string_view name) = 0;
   virtual Status release_savepoint(std::string_view name) = 0;
   virtual Status rollback_to_savepoint(std::string_view name) = 0;
+
+  // For the writer's connection: SQLite moves its WAL checkpoints to a thread of their own
+  // (sqlite/wal_checkpointer.h); PostgreSQL has nothing to do.
+  virtual Status offload_checkpoints() { return Status::success(); }
 };
 
 // Where a database lives: "sqlite:PATH" (the file and its folder are created if missing)

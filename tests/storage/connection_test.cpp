@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
@@ -455,6 +456,32 @@ TEST(PostgresOpenTest, UnreachableServerIsUnavailable) {
   auto connection = open_connection(*url);
   ASSERT_FALSE(connection.ok());
   EXPECT_EQ(connection.error().kind, ErrorKind::unavailable);
+}
+
+// The writer's connection checkpoints on a thread of its own (sqlite/wal_checkpointer.h).
+// Under commits without pause that thread never reaches the end of the WAL, and before the
+// writer copied the tail itself the WAL grew with every commit (the soak's leak): here it
+// must stay near the restart threshold while ten times that many pages are written.
+TEST(SqliteCheckpointTest, TheWalStaysBoundedUnderConstantCommits) {
+  TestDatabase db(Dialect::sqlite);
+  auto writer = db.connect();
+  ASSERT_TRUE(writer->offload_checkpoints().ok());
+  // No fsync: this is about the WAL's length, and it keeps the test short.
+  ASSERT_TRUE(writer->execute_script("PRAGMA synchronous=OFF; CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB);").ok());
+  constexpr int page_bytes = 4096;
+  constexpr int restart_pages = 4000;  // WalCheckpointer::wal_pages_before_restart
+  const std::vector<SqlValue> row{std::string(3 * page_bytes, 'x')};  // three pages or more a commit
+  for (int i = 0; i < 4 * restart_pages; ++i) {
+    ASSERT_TRUE(writer->begin().ok());
+    ASSERT_TRUE(writer->execute("INSERT INTO pages (body) VALUES (?)", row).ok());
+    ASSERT_TRUE(writer->commit().ok());
+  }
+  std::error_code ec;
+  const auto wal_bytes = std::filesystem::file_size(db.directory() + "/issuerd.db-wal", ec);
+  ASSERT_FALSE(ec) << ec.message();
+  // A frame is a page and a 24-byte header; allow the commits that land after the
+  // threshold while the thread holds the checkpoint lock.
+  EXPECT_LT(wal_bytes, std::uintmax_t{2} * restart_pages * (page_bytes + 24));
 }
 
 TEST(PostgresRewriteTest, Placeholders) {

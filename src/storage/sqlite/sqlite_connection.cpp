@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/sqlite/wal_checkpointer.h"
+
 namespace issuerd::storage {
 
 namespace {
@@ -63,9 +65,10 @@ bool only_whitespace_and_semicolons(std::string_view text) {
 
 class SqliteConnection final : public Connection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
   ~SqliteConnection() override {
+    checkpointer_.reset();  // its hook and thread go before the connection does
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     statements_.clear();
     sqlite3_close_v2(db_);
@@ -75,6 +78,12 @@ class SqliteConnection final : public Connection {
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   Dialect dialect() const override { return Dialect::sqlite; }
+
+  Status offload_checkpoints() override {
+    if (checkpointer_ || path_ == ":memory:") return Status::success();
+    ISSUERD_ASSIGN(checkpointer_, WalCheckpointer::start(db_, path_));
+    return Status::success();
+  }
 
   Status execute_script(std::string_view sql) override {
     const std::string script(sql);
@@ -249,7 +258,9 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* db_;
+  std::string path_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace
@@ -276,7 +287,7 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
     sqlite3_close_v2(db);
     return error;
   }
-  auto connection = std::make_unique<SqliteConnection>(db);  // closes db from here on
+  auto connection = std::make_unique<SqliteConnection>(db, path);  // closes db from here on
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   // Grow the database file 32 MiB at a time: syncing a write that extends a file costs a
