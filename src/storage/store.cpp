@@ -431,7 +431,8 @@ Status Store::warm_cache() {
 
 namespace {
 
-// A PostgreSQL array literal of `values`: each element quoted, with " and \\ escaped.
+// A PostgreSQL array literal of `values`: every element in double quotes, its double quotes
+// and backslashes escaped with a backslash.
 std::string text_array_literal(const std::vector<std::string>& values) {
   std::string literal = "{";
   for (const std::string& value : values) {
