@@ -72,21 +72,25 @@ TEST_P(WriterTest, FailedCommandDoesNotDisturbItsBatch) {
 }
 
 // Holds the writer inside a batch until release() so that what is submitted meanwhile
-// lands in the next batch together.
+// lands in the next batch together. The constructor returns once the writer is inside:
+// a command submitted before the writer took its queue would share the pause's batch.
 class WriterPause {
  public:
   explicit WriterPause(Writer& writer) {
     Command command;
     command.apply = [this](storage::Store&) {
+      started_.set_value();
       released_.get_future().wait();
       return true;
     };
     command.done = [](bool) {};
     EXPECT_TRUE(writer.submit(std::move(command)));
+    started_.get_future().wait();
   }
   void release() { released_.set_value(); }
 
  private:
+  std::promise<void> started_;
   std::promise<void> released_;
 };
 
