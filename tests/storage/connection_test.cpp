@@ -461,7 +461,7 @@ TEST(PostgresOpenTest, UnreachableServerIsUnavailable) {
 // The writer's connection checkpoints on a thread of its own (sqlite/wal_checkpointer.h).
 // Under commits without pause that thread never reaches the end of the WAL, and before the
 // writer copied the tail itself the WAL grew with every commit (the soak's leak): here it
-// must stay near the restart threshold while ten times that many pages are written.
+// must stay near the restart threshold while more than ten times that many pages are written.
 TEST(SqliteCheckpointTest, TheWalStaysBoundedUnderConstantCommits) {
   TestDatabase db(Dialect::sqlite);
   auto writer = db.connect();
