@@ -98,8 +98,8 @@ Result<std::int64_t> AuthorizationStore::counted_in_window(const std::string& ca
     // a day per card.
     std::erase_if(*cached, [from_ms](const WindowUsage& window) { return window.end_ms <= from_ms; });
     // The sum must see this batch's authorizations of the card and their card transactions.
-    ISSUERD_TRY(cache_->authorizations.flush(db_));
-    ISSUERD_TRY(cache_->card_transactions.flush(db_));
+    InsertBuffer* const buffers[] = {&cache_->authorizations, &cache_->card_transactions};
+    ISSUERD_TRY(flush_buffers(db_, buffers));
   }
   // Every authorization of a card has its card transaction, with the same detail id and
   // time; the window is found through the card transactions' index by card (migration 0006

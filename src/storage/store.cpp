@@ -362,11 +362,7 @@ std::vector<InsertBuffer*> insert_buffers(WriteBehind& cache) {
 
 Status Store::flush_buffered_inserts() {
   if (write_behind_ == nullptr) return Status::success();
-  std::vector<Statement> statements;
-  for (InsertBuffer* buffer : insert_buffers(*write_behind_)) buffer->append_statements(statements);
-  ISSUERD_TRY(db_.execute_all(statements));
-  for (InsertBuffer* buffer : insert_buffers(*write_behind_)) buffer->clear();
-  return Status::success();
+  return flush_buffers(db_, insert_buffers(*write_behind_));
 }
 
 // The buffered inserts and the dirty rows in one go (one round trip on PostgreSQL), with
@@ -376,13 +372,7 @@ Status Store::write_back() {
   if (write_behind_ == nullptr) return Status::success();
   WriteBehind& cache = *write_behind_;
   std::vector<Statement> statements;
-  // A multi-row INSERT has only one plan, and planning its hundreds of parameters for
-  // every batch (the session's force_custom_plan) was a large part of the server's time:
-  // the inserts take their cached generic plans, the UPDATEs below plan for their values.
-  const bool postgres = db_.dialect() == Dialect::postgres;
-  if (postgres) statements.push_back(Statement{"SET LOCAL plan_cache_mode = force_generic_plan", {}});
-  for (InsertBuffer* buffer : insert_buffers(cache)) buffer->append_statements(statements);
-  if (postgres) statements.push_back(Statement{"SET LOCAL plan_cache_mode = force_custom_plan", {}});
+  append_buffered_inserts(db_.dialect(), insert_buffers(cache), statements);  // the UPDATEs below keep custom plans
   std::vector<SqlValue> accounts;
   for (const std::string& key : cache.dirty_accounts) {
     const Account& account = cache.accounts.at(key);

@@ -20,10 +20,24 @@ void InsertBuffer::append_statements(std::vector<Statement>& out) const {
 }
 
 Status InsertBuffer::flush(Connection& db) {
+  InsertBuffer* const self[] = {this};
+  return flush_buffers(db, self);
+}
+
+void append_buffered_inserts(Dialect dialect, std::span<InsertBuffer* const> buffers, std::vector<Statement>& out) {
+  const std::size_t first = out.size();
+  for (const InsertBuffer* buffer : buffers) buffer->append_statements(out);
+  if (dialect != Dialect::postgres || out.size() == first) return;
+  out.insert(out.begin() + static_cast<std::ptrdiff_t>(first),
+             Statement{"SET LOCAL plan_cache_mode = force_generic_plan", {}});
+  out.push_back(Statement{"SET LOCAL plan_cache_mode = force_custom_plan", {}});
+}
+
+Status flush_buffers(Connection& db, std::span<InsertBuffer* const> buffers) {
   std::vector<Statement> statements;
-  append_statements(statements);
+  append_buffered_inserts(db.dialect(), buffers, statements);
   ISSUERD_TRY(db.execute_all(statements));
-  clear();
+  for (InsertBuffer* buffer : buffers) buffer->clear();
   return Status::success();
 }
 

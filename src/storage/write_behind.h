@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -52,6 +53,15 @@ class InsertBuffer {
   std::size_t rows_ = 0;
   std::vector<SqlValue> values_;
 };
+
+// The INSERTs of every row in `buffers` (nothing when they are empty); valid until the
+// buffers change. On PostgreSQL they run on generic plans: a multi-row INSERT has only one
+// plan, and planning its hundreds of parameters each time (the session's
+// force_custom_plan) was a large part of the server's time.
+void append_buffered_inserts(Dialect dialect, std::span<InsertBuffer* const> buffers, std::vector<Statement>& out);
+
+// Writes the buffers' rows (one round trip on PostgreSQL) and empties them once written.
+Status flush_buffers(Connection& db, std::span<InsertBuffer* const> buffers);
 
 // What a card has used of one transaction type in one window.
 struct WindowUsage {
