@@ -14,7 +14,8 @@ run (GET /metrics).
 Then the PL/pgSQL baseline (bench/baseline/): the same authorization as one function in its
 own database of the same PostgreSQL server, loaded with the same cards, driven by pgbench
 -M prepared with the same client counts and mixes. And the decision alone
-(decision_benchmark, Google Benchmark).
+(decision_benchmark, Google Benchmark), and the authorization path without sockets
+(engine_benchmark: the sim route's handler, the writer, the database).
 
 Prints a table and writes bench/results/latest.json. Settings (environment):
   BENCH_DURATION=10s  BENCH_WARMUP=2s  BENCH_CONNECTIONS=1,16,64,256
@@ -394,6 +395,28 @@ def decision_benchmark(build_dir):
     return per_s.get("BM_DecideMixed"), per_s
 
 
+# ---- the authorization path without sockets ----
+
+def engine_benchmark(build_dir, database_url=None):
+    """bench/engine_benchmark.cpp: the sim route's handler, the writer and the database, no HTTP."""
+    binary = os.path.join(build_dir, "bench", "engine_benchmark")
+    if not os.path.exists(binary):
+        log("engine_benchmark was not built (Google Benchmark missing?)")
+        return {}
+    env_vars = dict(os.environ)
+    if database_url:
+        env_vars["ENGINE_BENCH_DATABASE"] = database_url
+    out = subprocess.run([binary, "--benchmark_format=json", "--benchmark_min_time=3"], capture_output=True,
+                         text=True, check=True, env=env_vars)
+    result = {}
+    for b in json.loads(out.stdout)["benchmarks"]:
+        in_flight = b["name"].split("/")[1]
+        result[f"c{in_flight}"] = {"auth_per_s": round(b["items_per_second"]), "mean_batch": round(b["mean_batch"], 2)}
+    log(f"== engine alone on {'postgres' if database_url else 'sqlite'}: "
+        + "  ".join(f"{k} {v['auth_per_s']}/s (batch {v['mean_batch']})" for k, v in result.items()))
+    return result
+
+
 # ---- the report ----
 
 def table(results):
@@ -416,6 +439,9 @@ def table(results):
                          f"{run['p99_ms']:8.2f}")
     if results.get("decision_per_s"):
         lines.append(f"decision alone (domain::decide, one core): {results['decision_per_s']:,.0f} decisions/s")
+    for db, runs in results.get("engine_alone", {}).items():
+        lines.append(f"engine alone ({db}, no HTTP): " + ", ".join(
+            f"{key[1:]} in flight {run['auth_per_s']:,}/s (batch {run['mean_batch']})" for key, run in runs.items()))
     return "\n".join(lines)
 
 
@@ -438,6 +464,12 @@ def markdown(results):
     for mix in MIXES:
         for key, run in base.get(mix, {}).items():
             out.append(f"| {mix} | {key[1:]} | {run['tps']:,.0f} | {run['p50_ms']:.1f} | {run['p99_ms']:.1f} |")
+    engine = results.get("engine_alone", {})
+    if engine:
+        out += ["", "| engine alone (no HTTP) | in flight | auth/s | mean batch |", "|---|--:|--:|--:|"]
+        for db, runs in engine.items():
+            for key, run in runs.items():
+                out.append(f"| {db} | {key[1:]} | {run['auth_per_s']:,} | {run['mean_batch']} |")
     return "\n".join(out)
 
 
@@ -494,6 +526,15 @@ def main():
         if "postgres" in settings["databases"] or settings["baseline"]:
             log("== starting a private PostgreSQL server")
             pg = Postgres(work)
+        engine = {}
+        for db in settings["databases"]:
+            url = None
+            if db == "postgres":
+                pg.psql("postgres", "DROP DATABASE IF EXISTS engine_bench")
+                pg.psql("postgres", "CREATE DATABASE engine_bench")
+                url = pg.database_url("engine_bench")
+            engine[db] = engine_benchmark(build_dir, url)
+        results["engine_alone"] = engine
         data_dir = None
         for db in settings["databases"]:
             if db == "sqlite":
