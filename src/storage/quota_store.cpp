@@ -129,13 +129,14 @@ Result<QuotaCardTotals> QuotaStore::card_totals(const std::string& share_quota_i
 }
 
 Result<std::int64_t> QuotaStore::total_usage_minor(const std::string& quota_account_id) {
-  // `kind <> 'authorization'` lets the partial index transfers_by_debit serve the first sum.
+  // `kind <> 'authorization'` lets the partial indexes transfers_by_debit and
+  // transfers_by_credit serve the two sums.
   ISSUERD_ASSIGN(auto rows, run_query(db_,
                                       "SELECT (SELECT COALESCE(SUM(amount_minor), 0) FROM transfers WHERE "
                                       "debit_account_id = ? AND kind <> 'authorization' AND "
                                       "kind IN ('capture', 'fx_fee', 'over_limit_fee') AND status = 'posted') - "
                                       "(SELECT COALESCE(SUM(amount_minor), 0) FROM transfers WHERE "
-                                      "credit_account_id = ? AND kind = 'refund' AND status = 'posted')",
+                                      "credit_account_id = ? AND kind <> 'authorization' AND kind = 'refund' AND status = 'posted')",
                                       {quota_account_id, quota_account_id}));
   return rows[0].integer(0);
 }
