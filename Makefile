@@ -37,8 +37,8 @@ fuzz: deps
 bench: deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@ninja -C $(BUILD_DIR) issuerd
-	@if ninja -C $(BUILD_DIR) -t query decision_benchmark >/dev/null 2>&1; then ninja -C $(BUILD_DIR) decision_benchmark; \
-	  else echo "Google Benchmark not found (libbenchmark-dev): no decision benchmark"; fi
+	@if ninja -C $(BUILD_DIR) -t query decision_benchmark >/dev/null 2>&1; then ninja -C $(BUILD_DIR) decision_benchmark engine_benchmark; \
+	  else echo "Google Benchmark not found (libbenchmark-dev): no decision or engine benchmark"; fi
 	@BUILD_DIR="$(abspath $(BUILD_DIR))" python3 bench/run.py
 
 # The soak test of issue #9 (not part of make test or CI): a Release build, then SOAK_SECONDS
