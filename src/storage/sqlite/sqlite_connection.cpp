@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/sqlite/gathering_vfs.h"
 #include "storage/sqlite/wal_checkpointer.h"
 
 namespace issuerd::storage {
@@ -279,7 +280,7 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
 
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, gathering_vfs_name());
   if (rc != SQLITE_OK) {
     Error error = sqlite_error(db, rc, "open " + path);
     error.kind = ErrorKind::unavailable;
@@ -295,6 +296,8 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
   // write inside the file), and every checkpoint that grew the file paid it.
   int chunk_bytes = 32 << 20;
   (void)sqlite3_file_control(db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk_bytes);
+  // synchronous=FULL makes every commit sync the WAL, which is also when the gathering VFS
+  // writes the commit's frames, before other connections can learn of them.
   ISSUERD_TRY(connection->execute_script(
       "PRAGMA busy_timeout=5000;"
       "PRAGMA journal_mode=WAL;"
