@@ -136,7 +136,8 @@ Result<std::int64_t> QuotaStore::total_usage_minor(const std::string& quota_acco
                                       "debit_account_id = ? AND kind <> 'authorization' AND "
                                       "kind IN ('capture', 'fx_fee', 'over_limit_fee') AND status = 'posted') - "
                                       "(SELECT COALESCE(SUM(amount_minor), 0) FROM transfers WHERE "
-                                      "credit_account_id = ? AND kind <> 'authorization' AND kind = 'refund' AND status = 'posted')",
+                                      "credit_account_id = ? AND kind <> 'authorization' AND kind = 'refund' AND "
+                                      "status = 'posted')",
                                       {quota_account_id, quota_account_id}));
   return rows[0].integer(0);
 }

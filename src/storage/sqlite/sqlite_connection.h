@@ -1,5 +1,6 @@
-// The SQLite driver: one sqlite3 handle opened NOMUTEX (one thread per connection), WAL,
-// synchronous=FULL, foreign_keys=ON, busy_timeout 5 s; statements cached per SQL text.
+// The SQLite driver: one sqlite3 handle opened NOMUTEX (one thread per connection) through
+// the gathering VFS (gathering_vfs.h), WAL, synchronous=FULL, foreign_keys=ON, busy_timeout
+// 5 s; statements cached per SQL text.
 #pragma once
 
 #include <memory>
