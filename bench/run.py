@@ -261,7 +261,7 @@ class Postgres:
         self.psql("postgres", "ALTER SYSTEM SET shared_buffers = '256MB'")
         subprocess.run(["bash", self.script, "stop", self.dir], check=True)
         self.url = self._start()
-        for db in ("issuerd_bench", "baseline"):
+        for db in ("issuerd_bench", "baseline", "engine_bench"):
             self.psql("postgres", f"DROP DATABASE IF EXISTS {db}")
             self.psql("postgres", f"CREATE DATABASE {db}")
         self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
@@ -526,15 +526,9 @@ def main():
         if "postgres" in settings["databases"] or settings["baseline"]:
             log("== starting a private PostgreSQL server")
             pg = Postgres(work)
-        engine = {}
-        for db in settings["databases"]:
-            url = None
-            if db == "postgres":
-                pg.psql("postgres", "DROP DATABASE IF EXISTS engine_bench")
-                pg.psql("postgres", "CREATE DATABASE engine_bench")
-                url = pg.database_url("engine_bench")
-            engine[db] = engine_benchmark(build_dir, url)
-        results["engine_alone"] = engine
+        results["engine_alone"] = {
+            db: engine_benchmark(build_dir, pg.database_url("engine_bench") if db == "postgres" else None)
+            for db in settings["databases"]}
         data_dir = None
         for db in settings["databases"]:
             if db == "sqlite":

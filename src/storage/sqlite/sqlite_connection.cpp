@@ -296,8 +296,6 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
   // write inside the file), and every checkpoint that grew the file paid it.
   int chunk_bytes = 32 << 20;
   (void)sqlite3_file_control(db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk_bytes);
-  // synchronous=FULL makes every commit sync the WAL, which is also when the gathering VFS
-  // writes the commit's frames, before other connections can learn of them.
   ISSUERD_TRY(connection->execute_script(
       "PRAGMA busy_timeout=5000;"
       "PRAGMA journal_mode=WAL;"
