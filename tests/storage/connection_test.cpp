@@ -432,6 +432,9 @@ TEST(SqliteOpenTest, CreatesMissingFolder) {
   auto sync = (*connection)->query("PRAGMA synchronous", {});
   ASSERT_TRUE(sync.ok());
   EXPECT_EQ((*sync)[0].integer(0), 2);  // FULL
+  auto temp_store = (*connection)->query("PRAGMA temp_store", {});
+  ASSERT_TRUE(temp_store.ok());
+  EXPECT_EQ((*temp_store)[0].integer(0), 2);  // MEMORY: statement journals never reach a file
 }
 
 TEST(SqliteOpenTest, BusyWriterIsUnavailable) {
