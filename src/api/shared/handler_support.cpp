@@ -10,10 +10,11 @@
 namespace issuerd::api {
 
 http::Response json_response(int status, const boost::json::value& body) {
-  http::Response response;
-  response.status = status;
-  response.body = boost::json::serialize(body);
-  return response;
+  return http::Response{status, "application/json", boost::json::serialize(body), {}};
+}
+
+http::Response json_response(int status, const boost::json::object& body) {
+  return http::Response{status, "application/json", boost::json::serialize(body), {}};
 }
 
 namespace {

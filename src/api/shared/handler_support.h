@@ -16,6 +16,8 @@
 namespace issuerd::api {
 
 http::Response json_response(int status, const boost::json::value& body);
+// The same for an object, without first copying it into a boost::json::value.
+http::Response json_response(int status, const boost::json::object& body);
 
 // `Authorization: Bearer <admin token>`; unauthenticated otherwise.
 Status authenticate_admin(const Services& services, const http::Request& request);

@@ -158,8 +158,9 @@ void run_write(Services& services, const http::Request& request, std::string rou
                  result](storage::Store& store) -> WriteOutcome {
     auto done = operation(store, caller, services.clock.now_ms());
     if (!done.ok()) return {problem_response(done.error()), false};
-    *result = *done;
-    return {json_response(success_status, *done), true};
+    http::Response response = json_response(success_status, *done);
+    *result = std::move(done).value();
+    return {std::move(response), true};
   };
   write.after_commit = [&services, result, after = std::move(after)] {
     services.wake_callbacks();
