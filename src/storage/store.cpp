@@ -238,6 +238,15 @@ Result<std::int64_t> Store::count_accounts_disagreeing_with_transfers() {
   return rows[0].integer(0);
 }
 
+Result<std::int64_t> Store::count_transfers_with_unknown_accounts() {
+  ISSUERD_ASSIGN(auto rows, query(
+      "SELECT COUNT(*) FROM transfers t "
+      "WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = t.debit_account_id) "
+      "OR NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = t.credit_account_id)",
+      {}));
+  return rows[0].integer(0);
+}
+
 // ---- card products ----
 
 Status Store::insert_card_product(const CardProductRecord& p) {

@@ -116,6 +116,9 @@ class Store {
   Result<std::vector<CurrencyTotal>> balance_totals_by_currency();
   Result<std::int64_t> count_forbidden_negative_accounts();
   Result<std::int64_t> count_accounts_disagreeing_with_transfers();
+  // Transfers whose debit or credit account does not exist: the schema keeps no foreign key
+  // there (migration 0008), the writer guarantees it and this checks it.
+  Result<std::int64_t> count_transfers_with_unknown_accounts();
 
   // Card products
   Status insert_card_product(const CardProductRecord& product);

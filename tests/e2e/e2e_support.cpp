@@ -131,6 +131,7 @@ void E2eTest::expect_ledger_invariants() {
   for (const auto& total : *totals) EXPECT_EQ(total.balance_sum_minor, 0) << total.currency;
   EXPECT_EQ(*store.count_forbidden_negative_accounts(), 0);
   EXPECT_EQ(*store.count_accounts_disagreeing_with_transfers(), 0);
+  EXPECT_EQ(*store.count_transfers_with_unknown_accounts(), 0);
 }
 
 }  // namespace issuerd::e2e

@@ -41,6 +41,56 @@ TEST_P(StoreTest, MigrateIsIdempotentAndRefusesNewerDatabase) {
   EXPECT_NE(refused.error().message.find("999"), std::string::npos);
 }
 
+// Migration 0008 rebuilds transfers without its foreign keys: every row and both partial
+// indexes survive it, and a reference to a missing account is no longer refused.
+TEST_P(StoreTest, TransfersRebuiltWithoutForeignKeysKeepTheirRows) {
+  testing::TestDatabase fresh(GetParam());
+  auto db = fresh.connect();
+  ASSERT_TRUE(db->execute_script("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                                 "applied_at_ms BIGINT NOT NULL)").ok());
+  for (const Migration& migration : embedded_migrations()) {
+    if (migration.version >= 8) break;
+    ASSERT_TRUE(db->execute_script(migration.sql).ok()) << migration.name;
+    const SqlValue row[] = {std::int64_t{migration.version}, migration.name, std::int64_t{0}};
+    ASSERT_TRUE(db->execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)", row).ok());
+  }
+  Store before(*db);
+  auto world = before.find_or_create_account(AccountKind::world, "", "USD", 1);
+  auto main = before.find_or_create_account(AccountKind::merchant_main, "m1", "USD", 1);
+  ASSERT_TRUE(world.ok() && main.ok());
+  const domain::Transfer posted{"t1", world->account_id, main->account_id, 700, "USD", "deposit",
+                                domain::TransferStatus::posted, "r1", 5};
+  const domain::Transfer held{"t2", main->account_id, world->account_id, 200, "USD", "authorization",
+                              domain::TransferStatus::pending, "r2", 6};
+  ASSERT_TRUE(before.insert_transfer(posted).ok());
+  ASSERT_TRUE(before.insert_transfer(held).ok());
+  EXPECT_FALSE(before.insert_transfer({"t3", "nowhere", world->account_id, 1, "USD", "deposit",
+                                       domain::TransferStatus::posted, "r3", 7}).ok());
+
+  auto version = migrate(*db);
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  Store after(*db);
+  for (const domain::Transfer& expected : {posted, held}) {
+    auto found = after.find_transfer(expected.transfer_id);
+    ASSERT_TRUE(found.ok() && found->has_value()) << expected.transfer_id;
+    EXPECT_EQ((*found)->debit_account_id, expected.debit_account_id);
+    EXPECT_EQ((*found)->credit_account_id, expected.credit_account_id);
+    EXPECT_EQ((*found)->amount_minor, expected.amount_minor);
+    EXPECT_EQ((*found)->status, expected.status);
+    EXPECT_EQ((*found)->reference, expected.reference);
+    EXPECT_EQ((*found)->created_at_ms, expected.created_at_ms);
+  }
+  auto indexes = db->query(GetParam() == Dialect::sqlite
+                               ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'transfers_by_%'"
+                               : "SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE 'transfers_by_%'",
+                           {});
+  ASSERT_TRUE(indexes.ok());
+  EXPECT_EQ((*indexes)[0].integer(0), 2);
+  EXPECT_TRUE(after.insert_transfer({"t3", "nowhere", world->account_id, 1, "USD", "deposit",
+                                     domain::TransferStatus::posted, "r3", 7}).ok());
+  EXPECT_EQ(*after.count_transfers_with_unknown_accounts(), 1);
+}
+
 TEST_P(StoreTest, MerchantsRoundTrip) {
   MerchantRecord a = merchant("a");
   a.public_key = "MIIBIjAN";
@@ -92,6 +142,7 @@ TEST_P(StoreTest, AccountsTransfersAndInvariants) {
                            domain::TransferStatus::pending, "auth1", 6};
   ASSERT_TRUE(store_->insert_transfer(pending).ok());
   EXPECT_EQ(*store_->count_accounts_disagreeing_with_transfers(), 0);
+  EXPECT_EQ(*store_->count_transfers_with_unknown_accounts(), 0);
   ASSERT_TRUE(store_->set_transfer_status(pending.transfer_id, domain::TransferStatus::voided).ok());
   EXPECT_EQ((*store_->find_transfer(pending.transfer_id))->status, domain::TransferStatus::voided);
 
@@ -100,6 +151,16 @@ TEST_P(StoreTest, AccountsTransfersAndInvariants) {
   main->held_minor = 0;
   ASSERT_TRUE(store_->save_account(*main).ok());
   EXPECT_EQ(*store_->count_forbidden_negative_accounts(), 1);
+
+  // No foreign key stops a transfer to an account that does not exist (migration 0008);
+  // the ledger check counts it, on either side.
+  domain::Transfer to_nowhere{next_id(), main->account_id, "no-such-account", 5, "USD", "deposit",
+                              domain::TransferStatus::posted, "m2", 7};
+  ASSERT_TRUE(store_->insert_transfer(to_nowhere).ok());
+  domain::Transfer from_nowhere{next_id(), "no-such-account", world->account_id, 5, "USD", "deposit",
+                                domain::TransferStatus::posted, "m3", 8};
+  ASSERT_TRUE(store_->insert_transfer(from_nowhere).ok());
+  EXPECT_EQ(*store_->count_transfers_with_unknown_accounts(), 2);
 }
 
 TEST_P(StoreTest, CardProductsWithMerchantRestriction) {

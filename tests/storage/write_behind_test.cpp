@@ -214,7 +214,9 @@ TEST_P(WriteBehindTest, PrefetchFindsKeysWithAnyCharactersAndMoreThanOneStatemen
     auto found = store_->find_idempotent_response("m1", "/sim", stored[i]);
     ASSERT_TRUE(found.ok());
     ASSERT_EQ(found->has_value(), i % 2 == 0) << stored[i];
-    if (found->has_value()) EXPECT_EQ((*found)->request_hash, "hash-" + stored[i]);
+    if (found->has_value()) {
+      EXPECT_EQ((*found)->request_hash, "hash-" + stored[i]);
+    }
   }
   store_->set_hot(false);
 }

@@ -244,7 +244,8 @@ void ledger_invariants(Services& services, http::Responder respond) {
     ISSUERD_ASSIGN(auto totals, store.balance_totals_by_currency());
     ISSUERD_ASSIGN(std::int64_t negative, store.count_forbidden_negative_accounts());
     ISSUERD_ASSIGN(std::int64_t disagreeing, store.count_accounts_disagreeing_with_transfers());
-    bool ok = negative == 0 && disagreeing == 0;
+    ISSUERD_ASSIGN(std::int64_t orphaned, store.count_transfers_with_unknown_accounts());
+    bool ok = negative == 0 && disagreeing == 0 && orphaned == 0;
     bj::array currencies;
     for (const auto& total : totals) {
       ok = ok && total.balance_sum_minor == 0;
@@ -253,7 +254,8 @@ void ledger_invariants(Services& services, http::Responder respond) {
     return bj::object{{"ok", ok},
                       {"currencies", std::move(currencies)},
                       {"forbidden_negative_accounts", negative},
-                      {"accounts_disagreeing_with_transfers", disagreeing}};
+                      {"accounts_disagreeing_with_transfers", disagreeing},
+                      {"transfers_with_unknown_accounts", orphaned}};
   });
   respond(checked.ok() ? json_response(200, *checked) : problem_response(checked.error()));
 }
