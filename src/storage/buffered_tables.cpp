@@ -41,7 +41,8 @@ std::string multi_row_update_sql(const char* table, const std::vector<const char
 }
 
 void append_chunk_statements(std::vector<Statement>& out, const std::vector<SqlValue>& values, std::size_t row_width,
-                             const std::function<std::string(std::size_t rows)>& sql_for_rows) {
+                             const std::function<std::string(std::size_t rows)>& sql_for_rows,
+                             std::size_t chunk_rows_max) {
   // Powers of two: a batch of n rows takes popcount(n) statements (32 rows: one), and each
   // purpose prepares at most nine texts.
   static constexpr std::size_t chunk_rows[] = {256, 128, 64, 32, 16, 8, 4, 2, 1};
@@ -49,7 +50,7 @@ void append_chunk_statements(std::vector<Statement>& out, const std::vector<SqlV
   const std::size_t rows = values.size() / row_width;
   std::size_t done = 0;
   for (std::size_t chunk : chunk_rows) {
-    if (rows - done < chunk) continue;
+    if (chunk > chunk_rows_max || rows - done < chunk) continue;
     const std::string sql = sql_for_rows(chunk);
     for (; rows - done >= chunk; done += chunk) {
       out.push_back(Statement{sql, std::span<const SqlValue>(values.data() + done * row_width, chunk * row_width)});

@@ -69,10 +69,11 @@ std::string multi_row_update_sql(const char* table, const std::vector<const char
                                  std::size_t rows);
 
 // Appends the statements that write `values` (rows of `row_width` values each) in chunks of
-// 256, 128, ..., 2 and 1 rows: few statements per batch, few prepared texts. They point into
-// `values`, which must outlive them.
+// 256, 128, ..., 2 and 1 rows, none larger than `chunk_rows_max`: few statements per batch,
+// few prepared texts. They point into `values`, which must outlive them.
 void append_chunk_statements(std::vector<Statement>& out, const std::vector<SqlValue>& values, std::size_t row_width,
-                             const std::function<std::string(std::size_t rows)>& sql_for_rows);
+                             const std::function<std::string(std::size_t rows)>& sql_for_rows,
+                             std::size_t chunk_rows_max = 256);
 
 std::vector<SqlValue> transfer_row(const domain::Transfer& transfer);
 std::vector<SqlValue> authorization_row(const AuthorizationRecord& authorization);

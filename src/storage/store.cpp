@@ -374,30 +374,39 @@ Status Store::flush_buffered_inserts() {
   return flush_buffers(db_, insert_buffers(*write_behind_));
 }
 
-// The buffered inserts and the dirty rows in one go (one round trip on PostgreSQL), with
-// multi-row UPDATEs: a hot command changes only an account's balances and a card's cap
-// (engine/funding.h, engine/auto_top_up.h).
+// The buffered inserts and the dirty rows in one go (one round trip on PostgreSQL): a hot
+// command changes only an account's balances and a card's cap (engine/funding.h,
+// engine/auto_top_up.h). SQLite updates them with multi-row UPDATEs. PostgreSQL takes one
+// single-row UPDATE per row on a generic plan: it planned a multi-row UPDATE ... FROM
+// (VALUES ...) as a hash join over a scan of the whole table once the batch grew (1,772
+// scans and 3.5 million rows of accounts read in one engine_benchmark run).
 Status Store::write_back() {
   if (write_behind_ == nullptr) return Status::success();
   WriteBehind& cache = *write_behind_;
+  const std::size_t update_rows_max = db_.dialect() == Dialect::postgres ? 1 : 256;
   std::vector<Statement> statements;
-  append_buffered_inserts(db_.dialect(), insert_buffers(cache), statements);  // the UPDATEs below keep custom plans
+  for (InsertBuffer* buffer : insert_buffers(cache)) buffer->append_statements(statements);
   std::vector<SqlValue> accounts;
   for (const std::string& key : cache.dirty_accounts) {
     const Account& account = cache.accounts.at(key);
     accounts.insert(accounts.end(), {account.account_id, account.balance_minor, account.held_minor});
   }
-  append_chunk_statements(statements, accounts, 3, [](std::size_t rows) {
-    return multi_row_update_sql("accounts", {"account_id", "balance_minor", "held_minor"}, rows);
-  });
+  append_chunk_statements(
+      statements, accounts, 3,
+      [](std::size_t rows) { return multi_row_update_sql("accounts", {"account_id", "balance_minor", "held_minor"}, rows); },
+      update_rows_max);
   std::vector<SqlValue> cards;
   for (const std::string& card_id : cache.dirty_cards) {
     const CardRecord& card = cache.cards.at(card_id);
     cards.insert(cards.end(), {card.card_id, nullable(card.cap_limit_minor), card.cap_used_minor, card.updated_at_ms});
   }
-  append_chunk_statements(statements, cards, 4, [](std::size_t rows) {
-    return multi_row_update_sql("cards", {"card_id", "cap_limit_minor", "cap_used_minor", "updated_at_ms"}, rows);
-  });
+  append_chunk_statements(
+      statements, cards, 4,
+      [](std::size_t rows) {
+        return multi_row_update_sql("cards", {"card_id", "cap_limit_minor", "cap_used_minor", "updated_at_ms"}, rows);
+      },
+      update_rows_max);
+  run_on_generic_plans(db_.dialect(), statements, 0);
   ISSUERD_TRY(db_.execute_all(statements));
   for (InsertBuffer* buffer : insert_buffers(cache)) buffer->clear();
   cache.dirty_accounts.clear();

@@ -24,18 +24,17 @@ Status InsertBuffer::flush(Connection& db) {
   return flush_buffers(db, self);
 }
 
-void append_buffered_inserts(Dialect dialect, std::span<InsertBuffer* const> buffers, std::vector<Statement>& out) {
-  const std::size_t first = out.size();
-  for (const InsertBuffer* buffer : buffers) buffer->append_statements(out);
-  if (dialect != Dialect::postgres || out.size() == first) return;
-  out.insert(out.begin() + static_cast<std::ptrdiff_t>(first),
-             Statement{"SET LOCAL plan_cache_mode = force_generic_plan", {}});
-  out.push_back(Statement{"SET LOCAL plan_cache_mode = force_custom_plan", {}});
+void run_on_generic_plans(Dialect dialect, std::vector<Statement>& statements, std::size_t first) {
+  if (dialect != Dialect::postgres || statements.size() == first) return;
+  statements.insert(statements.begin() + static_cast<std::ptrdiff_t>(first),
+                    Statement{"SET LOCAL plan_cache_mode = force_generic_plan", {}});
+  statements.push_back(Statement{"SET LOCAL plan_cache_mode = force_custom_plan", {}});
 }
 
 Status flush_buffers(Connection& db, std::span<InsertBuffer* const> buffers) {
   std::vector<Statement> statements;
-  append_buffered_inserts(db.dialect(), buffers, statements);
+  for (const InsertBuffer* buffer : buffers) buffer->append_statements(statements);
+  run_on_generic_plans(db.dialect(), statements, 0);
   ISSUERD_TRY(db.execute_all(statements));
   for (InsertBuffer* buffer : buffers) buffer->clear();
   return Status::success();

@@ -54,11 +54,12 @@ class InsertBuffer {
   std::vector<SqlValue> values_;
 };
 
-// The INSERTs of every row in `buffers` (nothing when they are empty); valid until the
-// buffers change. On PostgreSQL they run on generic plans: a multi-row INSERT has only one
-// plan, and planning its hundreds of parameters each time (the session's
-// force_custom_plan) was a large part of the server's time.
-void append_buffered_inserts(Dialect dialect, std::span<InsertBuffer* const> buffers, std::vector<Statement>& out);
+// On PostgreSQL, brackets statements[first..] with SET LOCAL plan_cache_mode so that they
+// run on generic plans (the session otherwise forces custom ones); nothing on SQLite. For
+// the write-back's statements, whose plans never depend on their values: a multi-row
+// INSERT has only one plan, and planning its hundreds of parameters each time was a large
+// part of the server's time.
+void run_on_generic_plans(Dialect dialect, std::vector<Statement>& statements, std::size_t first);
 
 // Writes the buffers' rows (one round trip on PostgreSQL) and empties them once written.
 Status flush_buffers(Connection& db, std::span<InsertBuffer* const> buffers);
