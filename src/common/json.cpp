@@ -117,4 +117,50 @@ Result<std::string> required_amount_text(const bj::object& body, std::string_vie
 
 std::string to_string(const bj::value& value) { return bj::serialize(value); }
 
+void ObjectText::start_member(std::string_view key) {
+  if (text_.size() > 1) text_ += ',';
+  text_ += '"';
+  text_ += key;
+  text_ += "\":";
+}
+
+ObjectText& ObjectText::add_text(std::string_view key, std::string_view text) {
+  start_member(key);
+  text_ += bj::serialize(bj::string_view(text.data(), text.size()));
+  return *this;
+}
+
+ObjectText& ObjectText::add_optional_text(std::string_view key, const std::optional<std::string>& text) {
+  return text ? add_text(key, *text) : add_null(key);
+}
+
+ObjectText& ObjectText::add_integer(std::string_view key, std::int64_t number) {
+  start_member(key);
+  text_ += std::to_string(number);
+  return *this;
+}
+
+ObjectText& ObjectText::add_bool(std::string_view key, bool flag) {
+  start_member(key);
+  text_ += flag ? "true" : "false";
+  return *this;
+}
+
+ObjectText& ObjectText::add_null(std::string_view key) {
+  start_member(key);
+  text_ += "null";
+  return *this;
+}
+
+ObjectText& ObjectText::add_object(std::string_view key, ObjectText inner) {
+  start_member(key);
+  text_ += inner.finish();
+  return *this;
+}
+
+std::string ObjectText::finish() {
+  text_ += '}';
+  return std::move(text_);
+}
+
 }  // namespace issuerd::json

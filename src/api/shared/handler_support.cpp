@@ -10,11 +10,15 @@
 namespace issuerd::api {
 
 http::Response json_response(int status, const boost::json::value& body) {
-  return http::Response{status, "application/json", boost::json::serialize(body), {}};
+  return json_text_response(status, boost::json::serialize(body));
 }
 
 http::Response json_response(int status, const boost::json::object& body) {
-  return http::Response{status, "application/json", boost::json::serialize(body), {}};
+  return json_text_response(status, boost::json::serialize(body));
+}
+
+http::Response json_text_response(int status, std::string body) {
+  return http::Response{status, "application/json", std::move(body), {}};
 }
 
 namespace {

@@ -18,6 +18,8 @@ namespace issuerd::api {
 http::Response json_response(int status, const boost::json::value& body);
 // The same for an object, without first copying it into a boost::json::value.
 http::Response json_response(int status, const boost::json::object& body);
+// A JSON body already written as text (json::ObjectText).
+http::Response json_text_response(int status, std::string body);
 
 // `Authorization: Bearer <admin token>`; unauthenticated otherwise.
 Status authenticate_admin(const Services& services, const http::Request& request);

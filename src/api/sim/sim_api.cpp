@@ -39,34 +39,40 @@ std::string amount_text(std::int64_t minor, const std::string& currency) {
   return format_amount(minor, *find_currency(currency));
 }
 
-bj::object authorization_json(const engine::AuthorizationOutcome& outcome) {
+// Written as text on the writer thread (json::ObjectText).
+std::string authorization_json(const engine::AuthorizationOutcome& outcome) {
   const storage::AuthorizationRecord& a = outcome.authorization;
   const bool approved = a.status == "APPROVED";
-  bj::object out{{"authorization_id", a.authorization_id},
-                 {"status", a.status},
-                 {"response_code", a.response_code},
-                 {"decline_reason", a.decline_reason ? bj::value(*a.decline_reason) : bj::value(nullptr)},
-                 {"card_id", a.card_id.empty() ? bj::value(nullptr) : bj::value(a.card_id)},
-                 {"state", a.state},
-                 {"transaction_type", a.transaction_type},
-                 {"amount", amount_text(a.original_amount_minor, a.original_currency)},
-                 {"currency", a.original_currency},
-                 {"card_currency", a.currency},
-                 {"card_amount", amount_text(a.amount_minor, a.currency)},
-                 {"fx_rate", a.fx_rate ? bj::value(*a.fx_rate) : bj::value(nullptr)},
-                 {"fx_fee", amount_text(a.fx_fee_minor, a.currency)},
-                 {"approved_amount", amount_text(approved ? a.amount_minor : 0, a.currency)},
-                 {"held_amount", amount_text(a.held_minor, a.currency)},
-                 {"captured_amount", amount_text(a.captured_minor, a.currency)},
-                 {"refunded_amount", amount_text(a.refunded_minor, a.currency)},
-                 {"card_present", a.card_present},
-                 {"merchant", bj::object{{"name", a.merchant_name ? bj::value(*a.merchant_name) : bj::value(nullptr)},
-                                         {"mcc", a.merchant_mcc ? bj::value(*a.merchant_mcc) : bj::value(nullptr)},
-                                         {"country", a.merchant_country ? bj::value(*a.merchant_country) : bj::value(nullptr)}}},
-                 {"created_at", format_rfc3339_ms(a.created_at_ms)}};
-  out["available_after"] = outcome.available_after_minor ? bj::value(amount_text(*outcome.available_after_minor, a.currency))
-                                                         : bj::value(nullptr);
-  return out;
+  json::ObjectText merchant;
+  merchant.add_optional_text("name", a.merchant_name)
+      .add_optional_text("mcc", a.merchant_mcc)
+      .add_optional_text("country", a.merchant_country);
+  json::ObjectText out;
+  out.add_text("authorization_id", a.authorization_id)
+      .add_text("status", a.status)
+      .add_text("response_code", a.response_code)
+      .add_optional_text("decline_reason", a.decline_reason)
+      .add_optional_text("card_id", a.card_id.empty() ? std::nullopt : std::optional<std::string>(a.card_id))
+      .add_text("state", a.state)
+      .add_text("transaction_type", a.transaction_type)
+      .add_text("amount", amount_text(a.original_amount_minor, a.original_currency))
+      .add_text("currency", a.original_currency)
+      .add_text("card_currency", a.currency)
+      .add_text("card_amount", amount_text(a.amount_minor, a.currency))
+      .add_optional_text("fx_rate", a.fx_rate)
+      .add_text("fx_fee", amount_text(a.fx_fee_minor, a.currency))
+      .add_text("approved_amount", amount_text(approved ? a.amount_minor : 0, a.currency))
+      .add_text("held_amount", amount_text(a.held_minor, a.currency))
+      .add_text("captured_amount", amount_text(a.captured_minor, a.currency))
+      .add_text("refunded_amount", amount_text(a.refunded_minor, a.currency))
+      .add_bool("card_present", a.card_present)
+      .add_object("merchant", std::move(merchant))
+      .add_text("created_at", format_rfc3339_ms(a.created_at_ms))
+      .add_optional_text("available_after", outcome.available_after_minor
+                                                ? std::optional<std::string>(
+                                                      amount_text(*outcome.available_after_minor, a.currency))
+                                                : std::nullopt);
+  return out.finish();
 }
 
 // ---- parsing an authorization request ----
@@ -133,12 +139,14 @@ Result<engine::AuthorizeInput> parse_authorization(const bj::object& body) {
 
 // ---- the handlers ----
 
-using Operation = std::function<Result<bj::object>(storage::Store&, const Caller&, std::int64_t now_ms)>;
+// Answers with the JSON text of the result.
+using Operation = std::function<Result<std::string>(storage::Store&, const Caller&, std::int64_t now_ms)>;
 
-// Authenticates, requires an Idempotency-Key, and runs `operation` once per key.
+// Authenticates, requires an Idempotency-Key, and runs `operation` once per key; `after`
+// runs once the write is durable.
 void run_write(Services& services, const http::Request& request, std::string route, const bj::object& body,
-               int success_status, Operation operation, http::Responder respond,
-               std::function<void(const bj::object&)> after = {}, bool hot = false) {
+               int success_status, Operation operation, http::Responder respond, std::function<void()> after = {},
+               bool hot = false) {
   auto caller = authenticate(services, request);
   if (!caller.ok()) return respond(problem_response(caller.error()));
   const std::string key(request.header("idempotency-key").value_or(""));
@@ -153,18 +161,15 @@ void run_write(Services& services, const http::Request& request, std::string rou
   write.request_hash = request_hash(request.path, body);
   write.render_error = problem_response;
   write.hot = hot;
-  auto result = std::make_shared<std::optional<bj::object>>();
-  write.apply = [&services, caller = *caller, operation = std::move(operation), success_status,
-                 result](storage::Store& store) -> WriteOutcome {
+  write.apply = [&services, caller = *caller, operation = std::move(operation),
+                 success_status](storage::Store& store) -> WriteOutcome {
     auto done = operation(store, caller, services.clock.now_ms());
     if (!done.ok()) return {problem_response(done.error()), false};
-    http::Response response = json_response(success_status, *done);
-    *result = std::move(done).value();
-    return {std::move(response), true};
+    return {json_text_response(success_status, std::move(done).value()), true};
   };
-  write.after_commit = [&services, result, after = std::move(after)] {
+  write.after_commit = [&services, after = std::move(after)] {
     services.wake_callbacks();
-    if (after && *result) after(**result);
+    if (after) after();
   };
   submit_idempotent_write(services, std::move(write), std::move(respond));
 }
@@ -174,18 +179,18 @@ void create_authorization(Services& services, const http::Request& request, http
   if (!body.ok()) return respond(problem_response(body.error()));
   auto input = parse_authorization(*body);
   if (!input.ok()) return respond(problem_response(input.error()));
+  auto approved = std::make_shared<bool>(false);
   run_write(services, request, "/sim/v1/authorizations", *body, 201,
-            [&services, input = *input](storage::Store& store, const Caller& caller, std::int64_t now_ms) mutable
-            -> Result<bj::object> {
+            [&services, input = *input, approved](storage::Store& store, const Caller& caller,
+                                                  std::int64_t now_ms) mutable -> Result<std::string> {
               input.merchant_scope = caller.merchant_scope;
               input.now_ms = now_ms;
               ISSUERD_ASSIGN(auto outcome, engine::authorize(store, services.keys, input));
+              *approved = outcome.authorization.status == "APPROVED";
               return authorization_json(outcome);
             },
             std::move(respond),
-            [&services](const bj::object& out) {
-              services.metrics.record_authorization(out.at("status").as_string() == "APPROVED" ? "approved" : "declined");
-            },
+            [&services, approved] { services.metrics.record_authorization(*approved ? "approved" : "declined"); },
             /*hot=*/true);
 }
 
@@ -202,7 +207,7 @@ void change_authorization(Services& services, const http::Request& request, cons
   }
   run_write(services, request, "/sim/v1/authorizations/{id}/" + action, *body, 200,
             [id = params.get("id"), action, amount](storage::Store& store, const Caller& caller, std::int64_t now_ms)
-                -> Result<bj::object> {
+                -> Result<std::string> {
               Result<engine::AuthorizationOutcome> outcome =
                   action == "capture"   ? engine::capture(store, caller.merchant_scope, id, amount, now_ms)
                   : action == "reverse" ? engine::reverse(store, caller.merchant_scope, id, amount, now_ms)
@@ -235,7 +240,7 @@ void create_refund(Services& services, const http::Request& request, http::Respo
   in.currency = *currency;
   in.amount_text = *amount;
   run_write(services, request, "/sim/v1/refunds", *body, 201,
-            [in](storage::Store& store, const Caller& caller, std::int64_t now_ms) mutable -> Result<bj::object> {
+            [in](storage::Store& store, const Caller& caller, std::int64_t now_ms) mutable -> Result<std::string> {
               in.merchant_scope = caller.merchant_scope;
               in.now_ms = now_ms;
               // The admin refunds to any card: find its merchant first.
@@ -246,13 +251,14 @@ void create_refund(Services& services, const http::Request& request, http::Respo
                 if (!rows->empty()) in.merchant_scope = (*rows)[0].text(0);
               }
               ISSUERD_ASSIGN(engine::RefundOutcome refund, engine::refund(store, in));
-              return bj::object{{"refund_id", refund.refund_id},
-                                {"card_id", refund.card_id},
-                                {"authorization_id", refund.authorization_id ? bj::value(*refund.authorization_id)
-                                                                              : bj::value(nullptr)},
-                                {"amount", amount_text(refund.amount_minor, refund.currency)},
-                                {"currency", refund.currency},
-                                {"available_after", amount_text(refund.available_after_minor, refund.currency)}};
+              return json::ObjectText()
+                  .add_text("refund_id", refund.refund_id)
+                  .add_text("card_id", refund.card_id)
+                  .add_optional_text("authorization_id", refund.authorization_id)
+                  .add_text("amount", amount_text(refund.amount_minor, refund.currency))
+                  .add_text("currency", refund.currency)
+                  .add_text("available_after", amount_text(refund.available_after_minor, refund.currency))
+                  .finish();
             },
             std::move(respond));
 }
@@ -261,7 +267,7 @@ void get_authorization(Services& services, const http::Request& request, const h
                        http::Responder respond) {
   auto caller = authenticate(services, request);
   if (!caller.ok()) return respond(problem_response(caller.error()));
-  auto found = services.readers.with_store([&](storage::Store& store) -> Result<bj::object> {
+  auto found = services.readers.with_store([&](storage::Store& store) -> Result<std::string> {
     ISSUERD_ASSIGN(auto a, engine::find_authorization(store, caller->merchant_scope, params.get("id")));
     std::optional<std::int64_t> available;
     if (!a.card_id.empty()) {
@@ -271,7 +277,7 @@ void get_authorization(Services& services, const http::Request& request, const h
     }
     return authorization_json({a, available});
   });
-  respond(found.ok() ? json_response(200, *found) : problem_response(found.error()));
+  respond(found.ok() ? json_text_response(200, std::move(found).value()) : problem_response(found.error()));
 }
 
 }  // namespace

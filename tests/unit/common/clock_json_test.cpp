@@ -78,5 +78,39 @@ TEST(Json, AmountTextIsExact) {
   EXPECT_EQ(json::required_amount_text(body, "g").error().reason, "wrong_type");
 }
 
+// ObjectText must write what serialising the same boost::json object writes, escapes and
+// all: clients parse the two the same way, and idempotent replays compare bytes.
+TEST(Json, ObjectTextMatchesTheSerialisedObject) {
+  const std::string awkward = std::string("quote\" backslash\\ tab\t newline\n nul") + '\0' + " \x1f caf\xc3\xa9 \xe2\x82\xac";
+  const std::string written = json::ObjectText()
+                                  .add_text("plain", "abc")
+                                  .add_text("awkward", awkward)
+                                  .add_optional_text("present", std::optional<std::string>("x"))
+                                  .add_optional_text("absent", std::nullopt)
+                                  .add_integer("negative", -9223372036854775807LL - 1)
+                                  .add_integer("zero", 0)
+                                  .add_bool("yes", true)
+                                  .add_bool("no", false)
+                                  .add_null("nothing")
+                                  .add_object("inner", json::ObjectText().add_text("name", "in\"ner").add_null("mcc"))
+                                  .add_object("empty", json::ObjectText())
+                                  .finish();
+  const boost::json::object expected{{"plain", "abc"},
+                                     {"awkward", awkward},
+                                     {"present", "x"},
+                                     {"absent", nullptr},
+                                     {"negative", -9223372036854775807LL - 1},
+                                     {"zero", 0},
+                                     {"yes", true},
+                                     {"no", false},
+                                     {"nothing", nullptr},
+                                     {"inner", boost::json::object{{"name", "in\"ner"}, {"mcc", nullptr}}},
+                                     {"empty", boost::json::object{}}};
+  EXPECT_EQ(written, json::to_string(expected));
+  auto parsed = json::parse_object(written);
+  ASSERT_TRUE(parsed.ok()) << written;
+  EXPECT_EQ(parsed->at("awkward").as_string(), awkward);
+}
+
 }  // namespace
 }  // namespace issuerd
