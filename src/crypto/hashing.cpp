@@ -2,7 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -98,25 +99,72 @@ std::string random_token(std::size_t bytes) {
   return token;
 }
 
+namespace {
+
+// OpenSSL 3 looks an algorithm up by name ("fetches" it, under a lock) on every call that
+// is given EVP_sha256() or goes through HMAC(); fetched once here, they are not. Each
+// request hashes its body, keys that hash and hashes its api key: the lookups cost more
+// than the hashing (perf on engine_benchmark's request thread).
+const EVP_MD* sha256_algorithm() {
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  ISSUERD_ASSERT(algorithm != nullptr);
+  return algorithm;
+}
+
+// A thread's HMAC-SHA256 context, keyed with the key it last used: the server MACs with one
+// platform key almost always, and re-initialising with the same key only resets the state.
+class KeyedHmac {
+ public:
+  KeyedHmac() : context_(EVP_MAC_CTX_new(algorithm())) { ISSUERD_ASSERT(context_ != nullptr); }
+  ~KeyedHmac() { EVP_MAC_CTX_free(context_); }
+  KeyedHmac(const KeyedHmac&) = delete;
+  KeyedHmac& operator=(const KeyedHmac&) = delete;
+
+  std::string mac(std::string_view key, std::string_view data) {
+    if (!keyed_ || key != key_) {
+      // OpenSSL needs a non-null pointer for an empty key.
+      static const unsigned char kEmpty = 0;
+      char digest_name[] = "SHA256";
+      const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0), OSSL_PARAM_END};
+      ISSUERD_ASSERT(EVP_MAC_init(context_, key.empty() ? &kEmpty : bytes_of(key), key.size(), params) == 1);
+      key_.assign(key);
+      keyed_ = true;
+    } else {
+      ISSUERD_ASSERT(EVP_MAC_init(context_, nullptr, 0, nullptr) == 1);
+    }
+    ISSUERD_ASSERT(EVP_MAC_update(context_, bytes_of(data), data.size()) == 1);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    std::size_t length = 0;
+    ISSUERD_ASSERT(EVP_MAC_final(context_, out.data(), &length, out.size()) == 1);
+    return std::string(reinterpret_cast<const char*>(out.data()), length);
+  }
+
+ private:
+  static EVP_MAC* algorithm() {
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    ISSUERD_ASSERT(hmac != nullptr);
+    return hmac;
+  }
+
+  EVP_MAC_CTX* context_;
+  bool keyed_ = false;
+  std::string key_;
+};
+
+}  // namespace
+
 std::string sha256(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
-  ISSUERD_ASSERT(EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr) == 1);
+  ISSUERD_ASSERT(EVP_Digest(data.data(), data.size(), md.data(), &len, sha256_algorithm(), nullptr) == 1);
   return std::string(reinterpret_cast<const char*>(md.data()), len);
 }
 
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  ISSUERD_ASSERT(key.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()));
-  // HMAC() with an empty key needs a non-null pointer.
-  static const unsigned char kEmpty = 0;
-  const unsigned char* key_ptr = key.empty() ? &kEmpty : bytes_of(key);
-  ISSUERD_ASSERT(HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), bytes_of(data),
-                      data.size(), md.data(), &len) != nullptr);
-  return std::string(reinterpret_cast<const char*>(md.data()), len);
+  thread_local KeyedHmac hmac;
+  return hmac.mac(key, data);
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {

@@ -22,7 +22,24 @@ TEST(Hashing, HmacSha256Rfc4231) {
   EXPECT_EQ(hmac_sha256_hex(std::string(20, '\x0b'), "Hi There"),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
   EXPECT_EQ(hmac_sha256("k", "d").size(), 32u);
-  EXPECT_EQ(hmac_sha256_hex("", "").size(), 64u);
+  // RFC 4231 has no empty-key case: the HMAC-SHA256 of "" under "" (Python's hmac agrees).
+  EXPECT_EQ(hmac_sha256_hex("", ""), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+// Each thread keeps one context keyed with the last key it used: switching keys, going back,
+// and an empty key in between must each give that key's own MAC.
+TEST(Hashing, HmacSha256SwitchesKeys) {
+  const std::string jefe = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  const std::string hi = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"), jefe);
+    EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"), jefe);
+    EXPECT_EQ(hmac_sha256_hex(std::string(20, '\x0b'), "Hi There"), hi);
+    EXPECT_EQ(hmac_sha256_hex("", ""), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  }
+  // A key that starts like the last one is another key.
+  EXPECT_NE(hmac_sha256_hex("Jef", "what do ya want for nothing?"), jefe);
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"), jefe);
 }
 
 TEST(Hashing, ConstantTimeEqual) {
