@@ -393,7 +393,9 @@ Status Store::write_back() {
   }
   append_chunk_statements(
       statements, accounts, 3,
-      [](std::size_t rows) { return multi_row_update_sql("accounts", {"account_id", "balance_minor", "held_minor"}, rows); },
+      [](std::size_t rows) {
+        return multi_row_update_sql("accounts", {"account_id", "balance_minor", "held_minor"}, rows);
+      },
       update_rows_max);
   std::vector<SqlValue> cards;
   for (const std::string& card_id : cache.dirty_cards) {
@@ -406,7 +408,7 @@ Status Store::write_back() {
         return multi_row_update_sql("cards", {"card_id", "cap_limit_minor", "cap_used_minor", "updated_at_ms"}, rows);
       },
       update_rows_max);
-  run_on_generic_plans(db_.dialect(), statements, 0);
+  run_on_generic_plans(db_.dialect(), statements);
   ISSUERD_TRY(db_.execute_all(statements));
   for (InsertBuffer* buffer : insert_buffers(cache)) buffer->clear();
   cache.dirty_accounts.clear();

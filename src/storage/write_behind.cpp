@@ -24,17 +24,16 @@ Status InsertBuffer::flush(Connection& db) {
   return flush_buffers(db, self);
 }
 
-void run_on_generic_plans(Dialect dialect, std::vector<Statement>& statements, std::size_t first) {
-  if (dialect != Dialect::postgres || statements.size() == first) return;
-  statements.insert(statements.begin() + static_cast<std::ptrdiff_t>(first),
-                    Statement{"SET LOCAL plan_cache_mode = force_generic_plan", {}});
+void run_on_generic_plans(Dialect dialect, std::vector<Statement>& statements) {
+  if (dialect != Dialect::postgres || statements.empty()) return;
+  statements.insert(statements.begin(), Statement{"SET LOCAL plan_cache_mode = force_generic_plan", {}});
   statements.push_back(Statement{"SET LOCAL plan_cache_mode = force_custom_plan", {}});
 }
 
 Status flush_buffers(Connection& db, std::span<InsertBuffer* const> buffers) {
   std::vector<Statement> statements;
   for (const InsertBuffer* buffer : buffers) buffer->append_statements(statements);
-  run_on_generic_plans(db.dialect(), statements, 0);
+  run_on_generic_plans(db.dialect(), statements);
   ISSUERD_TRY(db.execute_all(statements));
   for (InsertBuffer* buffer : buffers) buffer->clear();
   return Status::success();

@@ -54,12 +54,12 @@ class InsertBuffer {
   std::vector<SqlValue> values_;
 };
 
-// On PostgreSQL, brackets statements[first..] with SET LOCAL plan_cache_mode so that they
-// run on generic plans (the session otherwise forces custom ones); nothing on SQLite. For
-// the write-back's statements, whose plans never depend on their values: a multi-row
-// INSERT has only one plan, and planning its hundreds of parameters each time was a large
-// part of the server's time.
-void run_on_generic_plans(Dialect dialect, std::vector<Statement>& statements, std::size_t first);
+// On PostgreSQL, brackets the statements with SET LOCAL plan_cache_mode so that they run on
+// generic plans (the session otherwise forces custom ones); nothing on SQLite. For the
+// write-back's statements, whose plans never depend on their values: a multi-row INSERT has
+// only one plan, and planning its hundreds of parameters each time was a large part of the
+// server's time.
+void run_on_generic_plans(Dialect dialect, std::vector<Statement>& statements);
 
 // Writes the buffers' rows (one round trip on PostgreSQL) and empties them once written.
 Status flush_buffers(Connection& db, std::span<InsertBuffer* const> buffers);
