@@ -411,9 +411,11 @@ def engine_benchmark(build_dir, database_url=None):
     result = {}
     for b in json.loads(out.stdout)["benchmarks"]:
         in_flight = b["name"].split("/")[1]
-        result[f"c{in_flight}"] = {"auth_per_s": round(b["items_per_second"]), "mean_batch": round(b["mean_batch"], 2)}
+        result[f"c{in_flight}"] = {"auth_per_s": round(b["items_per_second"]), "mean_batch": round(b["mean_batch"], 2),
+                                   "cpu_us_per_auth": round(b["cpu_us_per_auth"], 1)}
     log(f"== engine alone on {'postgres' if database_url else 'sqlite'}: "
-        + "  ".join(f"{k} {v['auth_per_s']}/s (batch {v['mean_batch']})" for k, v in result.items()))
+        + "  ".join(f"{k} {v['auth_per_s']}/s (batch {v['mean_batch']}, {v['cpu_us_per_auth']} us CPU)"
+                    for k, v in result.items()))
     return result
 
 

@@ -1,10 +1,9 @@
 #include "engine/authorizations.h"
 
-#include <boost/json/object.hpp>
-
 #include "common/assert.h"
 #include "common/currency.h"
 #include "common/ids.h"
+#include "common/json.h"
 #include "common/money.h"
 #include "common/rate.h"
 #include "crypto/hashing.h"
@@ -19,7 +18,6 @@
 
 namespace issuerd::engine {
 
-namespace bj = boost::json;
 using storage::AuthorizationRecord;
 using storage::CardRecord;
 
@@ -153,27 +151,32 @@ Status post(storage::Store& store, domain::Account& from, const AccountRef& to_r
 
 // ---- what merchants see ----
 
-bj::object bill_event(const AuthorizationRecord& a, const std::string& tx_type, const std::string& tx_status,
-                      std::int64_t amount_minor) {
+// Written as text: one per authorization, on the writer thread.
+std::string bill_event(const AuthorizationRecord& a, const std::string& tx_type, const std::string& tx_status,
+                       std::int64_t amount_minor) {
   const Currency currency = *find_currency(a.currency);
   const Currency original = *find_currency(a.original_currency);
-  return bj::object{{"card_id", a.card_id},
-                    {"authorization_id", a.authorization_id},
-                    {"detailId", a.detail_id},
-                    {"txType", tx_type},
-                    {"txStatus", tx_status},
-                    {"txAmount", format_amount(amount_minor, currency)},
-                    {"txCurrency", a.currency},
-                    {"authorization", bj::object{{"amount", format_amount(a.original_amount_minor, original)},
-                                                 {"currency", a.original_currency}}},
-                    {"response_code", a.response_code}};
+  json::ObjectText authorization;
+  authorization.add_text("amount", format_amount(a.original_amount_minor, original))
+      .add_text("currency", a.original_currency);
+  json::ObjectText event;
+  event.add_text("card_id", a.card_id)
+      .add_text("authorization_id", a.authorization_id)
+      .add_text("detailId", a.detail_id)
+      .add_text("txType", tx_type)
+      .add_text("txStatus", tx_status)
+      .add_text("txAmount", format_amount(amount_minor, currency))
+      .add_text("txCurrency", a.currency)
+      .add_object("authorization", std::move(authorization))
+      .add_text("response_code", a.response_code);
+  return event.finish();
 }
 
 // The MusePay-shaped CARD_BILL_TRANSACTION, and for cards AdPos issued, AdPos's own shape.
 Status notify(storage::Store& store, const AuthorizationRecord& a, const std::string& tx_type,
               const std::string& tx_status, std::int64_t amount_minor, std::int64_t now_ms) {
-  ISSUERD_TRY(enqueue_callback(store, a.merchant_id, "CARD_BILL_TRANSACTION",
-                               bill_event(a, tx_type, tx_status, amount_minor), now_ms));
+  ISSUERD_TRY(enqueue_callback_text(store, a.merchant_id, "CARD_BILL_TRANSACTION",
+                                    bill_event(a, tx_type, tx_status, amount_minor), now_ms));
   if (a.card_id.empty()) return Status::success();
   ISSUERD_ASSIGN(auto card, store.cards().find_card(a.merchant_id, a.card_id));
   if (!card || card->origin != "adpos") return Status::success();

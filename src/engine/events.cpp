@@ -9,8 +9,13 @@ namespace issuerd::engine {
 Result<std::string> enqueue_callback(storage::Store& store, const std::string& merchant_id,
                                      const std::string& event_type, const boost::json::object& data,
                                      std::int64_t now_ms) {
+  return enqueue_callback_text(store, merchant_id, event_type, boost::json::serialize(data), now_ms);
+}
+
+Result<std::string> enqueue_callback_text(storage::Store& store, const std::string& merchant_id,
+                                          const std::string& event_type, std::string data_json, std::int64_t now_ms) {
   storage::OutboxEvent event;
-  event.payload = boost::json::serialize(data);
+  event.payload = std::move(data_json);
   if (event_type.empty() || event_type.size() > callback_type_bytes_max ||
       event.payload.size() > callback_payload_bytes_max) {
     return make_error(ErrorKind::invalid_argument, "invalid_callback", "callback type or data out of bounds");

@@ -18,5 +18,9 @@ inline constexpr std::size_t callback_payload_bytes_max = 64 * 1024;
 Result<std::string> enqueue_callback(storage::Store& store, const std::string& merchant_id,
                                      const std::string& event_type, const boost::json::object& data,
                                      std::int64_t now_ms);
+// The same with the data object already written as JSON text (json::ObjectText), as the
+// authorization path does on the writer thread.
+Result<std::string> enqueue_callback_text(storage::Store& store, const std::string& merchant_id,
+                                          const std::string& event_type, std::string data_json, std::int64_t now_ms);
 
 }  // namespace issuerd::engine
