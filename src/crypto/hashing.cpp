@@ -116,17 +116,21 @@ const EVP_MD* sha256_algorithm() {
 class KeyedHmac {
  public:
   KeyedHmac() : context_(EVP_MAC_CTX_new(algorithm())) { ISSUERD_ASSERT(context_ != nullptr); }
-  ~KeyedHmac() { EVP_MAC_CTX_free(context_); }
+  ~KeyedHmac() {
+    EVP_MAC_CTX_free(context_);
+    OPENSSL_cleanse(key_.data(), key_.size());
+  }
   KeyedHmac(const KeyedHmac&) = delete;
   KeyedHmac& operator=(const KeyedHmac&) = delete;
 
   std::string mac(std::string_view key, std::string_view data) {
-    if (!keyed_ || key != key_) {
+    if (!keyed_ || !constant_time_equal(key, key_)) {
       // OpenSSL needs a non-null pointer for an empty key.
       static const unsigned char kEmpty = 0;
       char digest_name[] = "SHA256";
       const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0), OSSL_PARAM_END};
       ISSUERD_ASSERT(EVP_MAC_init(context_, key.empty() ? &kEmpty : bytes_of(key), key.size(), params) == 1);
+      OPENSSL_cleanse(key_.data(), key_.size());  // the key it replaces is a secret too
       key_.assign(key);
       keyed_ = true;
     } else {
