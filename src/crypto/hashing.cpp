@@ -1,8 +1,8 @@
 #include "crypto/hashing.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
@@ -128,7 +128,7 @@ class KeyedHmac {
       // OpenSSL needs a non-null pointer for an empty key.
       static const unsigned char kEmpty = 0;
       char digest_name[] = "SHA256";
-      const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0), OSSL_PARAM_END};
+      const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0), OSSL_PARAM_END};
       ISSUERD_ASSERT(EVP_MAC_init(context_, key.empty() ? &kEmpty : bytes_of(key), key.size(), params) == 1);
       OPENSSL_cleanse(key_.data(), key_.size());  // the key it replaces is a secret too
       key_.assign(key);
