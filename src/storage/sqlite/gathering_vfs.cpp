@@ -29,6 +29,7 @@ struct GatheringFile {
   // database file's shared-memory barrier is where SQLite publishes new WAL frames.
   GatheringFile* wal;
   GatheringFile* database;
+  sqlite3_int64 chunk_bytes;  // SQLITE_FCNTL_CHUNK_SIZE as last set; 0 for none
 };
 static_assert(sizeof(GatheringFile) % 8 == 0, "the default VFS's file object follows, aligned");
 
@@ -95,9 +96,28 @@ int x_file_size(sqlite3_file* file, sqlite3_int64* size) {
   return real(file)->pMethods->xFileSize(real(file), size);
 }
 
+// Extends the file with zeros up to `size_hint` rounded up to the chunk, 64 KiB a call.
+int grow_with_zeros(GatheringFile* file, sqlite3_int64 size_hint) {
+  static const std::vector<char> zeros(write_bytes_max, 0);
+  sqlite3_int64 size = 0;
+  if (int rc = file->real->pMethods->xFileSize(file->real, &size); rc != SQLITE_OK) return rc;
+  const sqlite3_int64 target = (size_hint + file->chunk_bytes - 1) / file->chunk_bytes * file->chunk_bytes;
+  for (sqlite3_int64 offset = size; offset < target;) {
+    const auto bytes = static_cast<int>(std::min<sqlite3_int64>(write_bytes_max, target - offset));
+    if (int rc = file->real->pMethods->xWrite(file->real, zeros.data(), bytes, offset); rc != SQLITE_OK) return rc;
+    offset += bytes;
+  }
+  return SQLITE_OK;
+}
+
 int x_file_control(sqlite3_file* file, int op, void* arg) {
-  if (int rc = write_gathered(as_gathering(file)); rc != SQLITE_OK) return rc;
-  return real(file)->pMethods->xFileControl(real(file), op, arg);
+  GatheringFile* f = as_gathering(file);
+  if (int rc = write_gathered(f); rc != SQLITE_OK) return rc;
+  if (op == SQLITE_FCNTL_CHUNK_SIZE) f->chunk_bytes = std::max(0, *static_cast<int*>(arg));
+  if (op == SQLITE_FCNTL_SIZE_HINT && f->chunk_bytes > 0) {
+    if (int rc = grow_with_zeros(f, *static_cast<sqlite3_int64*>(arg)); rc != SQLITE_OK) return rc;
+  }
+  return f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
 int x_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
@@ -141,6 +161,7 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, i
   f->gathered = nullptr;
   f->gathered_offset = 0;
   f->wal = f->database = nullptr;
+  f->chunk_bytes = 0;
   const int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK || f->real->pMethods == nullptr) {
     f->base.pMethods = nullptr;  // SQLite then does not call xClose
@@ -198,6 +219,11 @@ const char* gathering_vfs_name() {
   static std::once_flag registered;
   std::call_once(registered, register_vfs);
   return vfs_name;
+}
+
+void grow_in_chunks(sqlite3* db) {
+  int chunk_bytes = database_chunk_bytes;
+  (void)sqlite3_file_control(db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk_bytes);
 }
 
 }  // namespace issuerd::storage

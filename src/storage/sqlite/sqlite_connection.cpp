@@ -291,11 +291,7 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
   auto connection = std::make_unique<SqliteConnection>(db, path);  // closes db from here on
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  // Grow the database file 32 MiB at a time: syncing a write that extends a file costs a
-  // file-system journal commit (about 3.7 ms on this machine's disk, against 0.2 ms for a
-  // write inside the file), and every checkpoint that grew the file paid it.
-  int chunk_bytes = 32 << 20;
-  (void)sqlite3_file_control(db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk_bytes);
+  grow_in_chunks(db);
   // temp_store=MEMORY: a multi-row INSERT inside the writer's batch transaction keeps a
   // statement journal (the original of every page it changes, so that it can be undone
   // alone). Past 64 KiB SQLite spilled it to a temporary file, two pwrite calls per page:

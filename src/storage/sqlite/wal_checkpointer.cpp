@@ -1,18 +1,32 @@
 #include "storage/sqlite/wal_checkpointer.h"
 
 #include "common/log.h"
+#include "storage/sqlite/gathering_vfs.h"
 
 namespace issuerd::storage {
 
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(sqlite3* writer_db, const std::string& path) {
   sqlite3* own_db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &own_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &own_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, gathering_vfs_name());
   if (rc != SQLITE_OK) {
     sqlite3_close_v2(own_db);
     return make_error(ErrorKind::unavailable, "database_unavailable",
                       std::string("sqlite: cannot open a checkpoint connection: ") + sqlite3_errstr(rc));
   }
   sqlite3_busy_timeout(own_db, 5000);
+  grow_in_chunks(own_db);
+  // A connection learns that the database is in WAL mode, and opens the WAL, only when it
+  // first reads. Until then sqlite3_wal_checkpoint_v2 on it does nothing and reports -1
+  // pages, and for a long time it did exactly that: the writer's own copy of the WAL's tail
+  // did every checkpoint, 4,000 pages at once (docs/benchmarks.md).
+  if (const int read_rc = sqlite3_exec(own_db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+      read_rc != SQLITE_OK) {
+    const std::string message = sqlite3_errmsg(own_db);
+    sqlite3_close_v2(own_db);
+    return make_error(ErrorKind::unavailable, "database_unavailable",
+                      "sqlite: the checkpoint connection cannot read the database: " + message);
+  }
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(writer_db, own_db));
   // Replaces the writer's automatic checkpoints (sqlite3_wal_autocheckpoint installs a hook too).
   sqlite3_wal_hook(writer_db, &WalCheckpointer::on_commit, checkpointer.get());
@@ -33,22 +47,41 @@ WalCheckpointer::~WalCheckpointer() {
   sqlite3_close_v2(own_db_);
 }
 
-// On the writer's thread, after each commit: a flag and a notify, and the tail of a long WAL.
+// On the writer's thread, after each commit.
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   if (wal_pages < wal_pages_before_checkpoint) return SQLITE_OK;
-  if (wal_pages >= wal_pages_before_restart) {
-    const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      log::warn("wal_checkpoint_failed", {{"code", rc}, {"message", sqlite3_errmsg(db)}});
-    }
-  }
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
+  std::unique_lock copying(checkpointer->copying_, std::try_to_lock);
+  if (!copying.owns_lock()) {  // the thread is copying
+    if (wal_pages < wal_pages_max) return SQLITE_OK;
+    copying.lock();  // it has fallen behind: wait for its pass, then copy the rest here
+    checkpointer->copy_tail(db, schema);
+    return SQLITE_OK;
+  }
+  bool tail_is_short = false;
   {
     std::lock_guard lock(checkpointer->mutex_);
-    checkpointer->wanted_ = true;
+    tail_is_short = checkpointer->passes_done_;
+    if (!tail_is_short) checkpointer->wanted_ = true;
   }
+  if (tail_is_short || wal_pages >= wal_pages_max) {
+    checkpointer->copy_tail(db, schema);
+    return SQLITE_OK;
+  }
+  copying.unlock();
   checkpointer->wake_.notify_one();
   return SQLITE_OK;
+}
+
+// The caller holds copying_. What this copies, the writer's next transaction need not keep:
+// it starts the WAL over when every frame is in the database file.
+void WalCheckpointer::copy_tail(sqlite3* db, const char* schema) {
+  const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    log::warn("wal_checkpoint_failed", {{"code", rc}, {"message", sqlite3_errmsg(db)}});
+  }
+  std::lock_guard lock(mutex_);
+  passes_done_ = false;
 }
 
 void WalCheckpointer::loop() {
@@ -59,13 +92,29 @@ void WalCheckpointer::loop() {
       if (stopping_) return;
       wanted_ = false;
     }
+    copy_in_passes();
+  }
+}
+
+// Each pass copies what the WAL held when it began; the next one copies what the writer
+// appended meanwhile. They stop once a pass had little to copy: the tail after it is shorter.
+void WalCheckpointer::copy_in_passes() {
+  std::lock_guard copying(copying_);
+  int copied_before = 0;
+  for (int pass = 0; pass < passes_max; ++pass) {
     int wal_pages = 0;
     int copied_pages = 0;
     const int rc = sqlite3_wal_checkpoint_v2(own_db_, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied_pages);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      log::warn("wal_checkpoint_failed", {{"code", rc}, {"message", sqlite3_errmsg(own_db_)}});
+    if (rc != SQLITE_OK) {
+      if (rc != SQLITE_BUSY) log::warn("wal_checkpoint_failed", {{"code", rc}, {"message", sqlite3_errmsg(own_db_)}});
+      return;
     }
+    const bool had_little_to_copy = wal_pages - copied_before <= wal_tail_pages_max;
+    copied_before = copied_pages;
+    if (had_little_to_copy) break;
   }
+  std::lock_guard lock(mutex_);
+  passes_done_ = true;
 }
 
 }  // namespace issuerd::storage
