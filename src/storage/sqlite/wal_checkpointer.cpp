@@ -58,30 +58,35 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
     checkpointer->copy_tail(db, schema);
     return SQLITE_OK;
   }
-  bool tail_is_short = false;
+  bool copy_now = wal_pages >= wal_pages_max;
+  bool wake = false;
   {
     std::lock_guard lock(checkpointer->mutex_);
-    tail_is_short = checkpointer->passes_done_;
-    if (!tail_is_short) checkpointer->wanted_ = true;
+    copy_now = copy_now || checkpointer->tail_is_short_;
+    wake = !copy_now && wal_pages - checkpointer->copied_pages_ >= wal_pages_before_checkpoint;
+    if (wake) checkpointer->wanted_ = true;
   }
-  if (tail_is_short || wal_pages >= wal_pages_max) {
+  if (copy_now) {
     checkpointer->copy_tail(db, schema);
     return SQLITE_OK;
   }
   copying.unlock();
-  checkpointer->wake_.notify_one();
+  if (wake) checkpointer->wake_.notify_one();
   return SQLITE_OK;
 }
 
-// The caller holds copying_. What this copies, the writer's next transaction need not keep:
-// it starts the WAL over when every frame is in the database file.
+// The caller holds copying_. Once every frame is in the database file, the writer's next
+// transaction starts the WAL over.
 void WalCheckpointer::copy_tail(sqlite3* db, const char* schema) {
-  const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  int wal_pages = 0;
+  int copied_pages = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied_pages);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
     log::warn("wal_checkpoint_failed", {{"code", rc}, {"message", sqlite3_errmsg(db)}});
   }
   std::lock_guard lock(mutex_);
-  passes_done_ = false;
+  tail_is_short_ = false;
+  if (rc == SQLITE_OK) copied_pages_ = copied_pages == wal_pages ? 0 : copied_pages;
 }
 
 void WalCheckpointer::loop() {
@@ -96,13 +101,18 @@ void WalCheckpointer::loop() {
   }
 }
 
-// Each pass copies what the WAL held when it began; the next one copies what the writer
-// appended meanwhile. They stop once a pass had little to copy: the tail after it is shorter.
+// Each pass copies what the WAL held when it began. Below wal_pages_before_restart one pass
+// does; past it, the next pass copies what the writer appended meanwhile, until a pass had
+// little to copy (the tail after it is shorter still) and the writer can copy the rest.
 void WalCheckpointer::copy_in_passes() {
   std::lock_guard copying(copying_);
   int copied_before = 0;
+  {
+    std::lock_guard lock(mutex_);
+    copied_before = copied_pages_;
+  }
+  int wal_pages = 0;
   for (int pass = 0; pass < passes_max; ++pass) {
-    int wal_pages = 0;
     int copied_pages = 0;
     const int rc = sqlite3_wal_checkpoint_v2(own_db_, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied_pages);
     if (rc != SQLITE_OK) {
@@ -111,10 +121,11 @@ void WalCheckpointer::copy_in_passes() {
     }
     const bool had_little_to_copy = wal_pages - copied_before <= wal_tail_pages_max;
     copied_before = copied_pages;
-    if (had_little_to_copy) break;
+    if (had_little_to_copy || wal_pages < wal_pages_before_restart) break;
   }
   std::lock_guard lock(mutex_);
-  passes_done_ = true;
+  copied_pages_ = copied_before;
+  tail_is_short_ = wal_pages >= wal_pages_before_restart;
 }
 
 }  // namespace issuerd::storage

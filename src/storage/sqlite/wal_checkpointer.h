@@ -4,17 +4,18 @@
 // too. Here the writer's commit only looks at the WAL's length (sqlite3_wal_hook) and wakes a
 // thread that checkpoints on a connection of its own, PASSIVE, so it never blocks a reader.
 //
-// SQLite starts the WAL over only when a write transaction begins and every frame has been
-// copied, and the thread cannot get there alone: the writer appends while it copies. So the
-// thread copies in passes, each over what the WAL held when it began, until what is left is
-// short (wal_tail_pages_max), and then the writer's next commit copies that tail itself
-// (PASSIVE too), and its next transaction starts the WAL over. Should the thread fall behind,
-// the writer waits for it and copies the rest once the WAL reaches wal_pages_max.
+// The thread copies each time wal_pages_before_checkpoint more pages are in the WAL. Why not
+// SQLite's 1,000: a busy page (an account, an index's inner pages) is in the WAL once per
+// batch, and a checkpoint copies only its last version, so fewer, longer checkpoints copy
+// fewer pages; from 1,000 pages they took 30 % more CPU per authorization (docs/benchmarks.md).
 //
-// Why passes at 4,000 pages, not SQLite's 1,000: a busy page (an account, an index's inner
-// pages) is in the WAL once per batch, and a checkpoint copies only its last version, so a
-// longer WAL copies fewer pages per commit; checkpointing from 1,000 pages took 30 % more CPU
-// per authorization (docs/benchmarks.md).
+// SQLite starts the WAL over only when a write transaction begins and every frame has been
+// copied, and the thread cannot get there alone: the writer appends while it copies. So once
+// the WAL passes wal_pages_before_restart the thread copies in passes, each over what the WAL
+// held when it began, until what is left is short (wal_tail_pages_max); the writer's next
+// commit copies that tail itself, and its next transaction starts the WAL over. The writer
+// waits on that copy, so it comes rarely: each wait is a slow batch. Should the thread fall
+// behind, the writer waits for it and copies the rest once the WAL reaches wal_pages_max.
 #pragma once
 
 #include <sqlite3.h>
@@ -38,8 +39,9 @@ class WalCheckpointer {
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
   static constexpr int wal_pages_before_checkpoint = 4000;
+  static constexpr int wal_pages_before_restart = 4 * wal_pages_before_checkpoint;
   static constexpr int wal_tail_pages_max = 256;
-  static constexpr int wal_pages_max = 4 * wal_pages_before_checkpoint;
+  static constexpr int wal_pages_max = 2 * wal_pages_before_restart;
   static constexpr int passes_max = 4;  // then the writer copies whatever is left
 
  private:
@@ -51,12 +53,12 @@ class WalCheckpointer {
 
   sqlite3* writer_db_;
   sqlite3* own_db_;
-  std::mutex mutex_;  // guards wanted_, stopping_ and passes_done_
+  std::mutex mutex_;  // guards the four below
   std::condition_variable wake_;
   bool wanted_ = false;
   bool stopping_ = false;
-  // The thread has copied all but a short tail since the writer last copied one.
-  bool passes_done_ = false;
+  int copied_pages_ = 0;  // of the WAL as it is now (0 once the writer's copy left none)
+  bool tail_is_short_ = false;  // the thread has copied all but the tail of a WAL to start over
   std::mutex copying_;  // held around every checkpoint, the thread's and the writer's
   std::thread thread_;
 };
