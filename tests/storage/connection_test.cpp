@@ -466,29 +466,41 @@ TEST(PostgresOpenTest, UnreachableServerIsUnavailable) {
   EXPECT_EQ(connection.error().kind, ErrorKind::unavailable);
 }
 
+constexpr std::size_t kPageBytes = 4096;
+
+// A writer whose checkpoints run on their own thread, and a table of large rows. No fsync:
+// these tests are about the WAL's length and where its pages go, and it keeps them short.
+void open_checkpointed_writer(TestDatabase& db, std::unique_ptr<Connection>& writer) {
+  writer = db.connect();
+  ASSERT_TRUE(writer->offload_checkpoints().ok());
+  ASSERT_TRUE(writer->execute_script("PRAGMA synchronous=OFF; CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB);").ok());
+}
+
+// One commit per row of three pages or more.
+void commit_large_rows(Connection& writer, int commits) {
+  const std::vector<SqlValue> row{std::string(3 * kPageBytes, 'x')};
+  for (int i = 0; i < commits; ++i) {
+    ASSERT_TRUE(writer.begin().ok());
+    ASSERT_TRUE(writer.execute("INSERT INTO pages (body) VALUES (?)", row).ok());
+    ASSERT_TRUE(writer.commit().ok());
+  }
+}
+
 // The writer's connection checkpoints on a thread of its own (sqlite/wal_checkpointer.h).
 // Under commits without pause that thread never reaches the end of the WAL, and before the
 // writer copied the tail itself the WAL grew with every commit (the soak's leak): here it
 // must stay under its bound while four times that many pages are written.
 TEST(SqliteCheckpointTest, TheWalStaysBoundedUnderConstantCommits) {
   TestDatabase db(Dialect::sqlite);
-  auto writer = db.connect();
-  ASSERT_TRUE(writer->offload_checkpoints().ok());
-  // No fsync: this is about the WAL's length, and it keeps the test short.
-  ASSERT_TRUE(writer->execute_script("PRAGMA synchronous=OFF; CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB);").ok());
-  constexpr std::uintmax_t page_bytes = 4096;
+  std::unique_ptr<Connection> writer;
+  ASSERT_NO_FATAL_FAILURE(open_checkpointed_writer(db, writer));
   constexpr int wal_pages_max = WalCheckpointer::wal_pages_max;
-  const std::vector<SqlValue> row{std::string(3 * page_bytes, 'x')};  // three pages or more a commit
-  for (int i = 0; i < 4 * wal_pages_max / 3; ++i) {
-    ASSERT_TRUE(writer->begin().ok());
-    ASSERT_TRUE(writer->execute("INSERT INTO pages (body) VALUES (?)", row).ok());
-    ASSERT_TRUE(writer->commit().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(commit_large_rows(*writer, 4 * wal_pages_max / 3));
   std::error_code ec;
   const auto wal_bytes = std::filesystem::file_size(db.directory() + "/issuerd.db-wal", ec);
   ASSERT_FALSE(ec) << ec.message();
   // A frame is a page and a 24-byte header; allow the last commit past the bound.
-  EXPECT_LT(wal_bytes, (wal_pages_max + 8) * (page_bytes + 24));
+  EXPECT_LT(wal_bytes, (wal_pages_max + 8) * (kPageBytes + 24));
 }
 
 // The thread itself must copy pages: for a long time its connection had never read the
@@ -498,10 +510,8 @@ TEST(SqliteCheckpointTest, TheWalStaysBoundedUnderConstantCommits) {
 // the rows into the database file.
 TEST(SqliteCheckpointTest, TheThreadCopiesTheWalIntoTheDatabase) {
   TestDatabase db(Dialect::sqlite);
-  auto writer = db.connect();
-  ASSERT_TRUE(writer->offload_checkpoints().ok());
-  ASSERT_TRUE(writer->execute_script("PRAGMA synchronous=OFF; CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB);").ok());
-  constexpr std::size_t page_bytes = 4096;
+  std::unique_ptr<Connection> writer;
+  ASSERT_NO_FATAL_FAILURE(open_checkpointed_writer(db, writer));
   constexpr std::uint32_t checkpoint_pages = WalCheckpointer::wal_pages_before_checkpoint;
   static_assert(3 * checkpoint_pages < WalCheckpointer::wal_pages_before_restart);
   // The file is grown in large chunks, so its length says little; the page count in its
@@ -515,12 +525,8 @@ TEST(SqliteCheckpointTest, TheThreadCopiesTheWalIntoTheDatabase) {
     return std::uint32_t{size[0]} << 24 | std::uint32_t{size[1]} << 16 | std::uint32_t{size[2]} << 8 | size[3];
   };
   const std::uint32_t pages_before = pages_in_file();
-  const std::vector<SqlValue> row{std::string(3 * page_bytes, 'x')};  // three pages or more a commit
-  for (std::uint32_t i = 0; i < checkpoint_pages / 2; ++i) {  // 1.5 to 2.5 times the threshold
-    ASSERT_TRUE(writer->begin().ok());
-    ASSERT_TRUE(writer->execute("INSERT INTO pages (body) VALUES (?)", row).ok());
-    ASSERT_TRUE(writer->commit().ok());
-  }
+  // 1.5 to 2.5 times the threshold in frames.
+  ASSERT_NO_FATAL_FAILURE(commit_large_rows(*writer, static_cast<int>(checkpoint_pages / 2)));
   std::uint32_t pages_after = pages_in_file();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   // A pass over the first 4,000 frames (a leaf page is in every commit's frames) puts about
