@@ -259,6 +259,11 @@ class Postgres:
         # pgbench at 256 clients and issuerd's pool need more than the script's 200.
         self.psql("postgres", "ALTER SYSTEM SET max_connections = 400")
         self.psql("postgres", "ALTER SYSTEM SET shared_buffers = '256MB'")
+        # A write-heavy server's usual settings: with the default 1 GB of WAL between
+        # checkpoints, checkpoints ran back to back through the PostgreSQL runs, and after
+        # each one starts the first change to every page writes the whole page to the WAL.
+        self.psql("postgres", "ALTER SYSTEM SET max_wal_size = '8GB'")
+        self.psql("postgres", "ALTER SYSTEM SET checkpoint_timeout = '30min'")
         subprocess.run(["bash", self.script, "stop", self.dir], check=True)
         self.url = self._start()
         for db in ("issuerd_bench", "baseline", "engine_bench"):
