@@ -40,6 +40,43 @@ std::string multi_row_update_sql(const char* table, const std::vector<const char
   return sql;
 }
 
+std::string unnest_update_sql(const char* table, const std::vector<const char*>& key_then_columns) {
+  ISSUERD_ASSERT(key_then_columns.size() >= 2);
+  std::string assignments;
+  std::string arrays;
+  std::string names;
+  for (std::size_t i = 0; i < key_then_columns.size(); ++i) {
+    names.append(i > 0 ? ", " : "").append(key_then_columns[i]);
+    arrays.append(i > 0 ? ", CAST(? AS BIGINT[])" : "CAST(? AS TEXT[])");
+    if (i == 0) continue;
+    assignments.append(i > 1 ? ", " : "").append(key_then_columns[i]).append(" = v.").append(key_then_columns[i]);
+  }
+  return std::string("UPDATE ") + table + " AS t SET " + assignments + " FROM unnest(" + arrays + ") AS v (" + names +
+         ") WHERE t." + key_then_columns[0] + " = v." + key_then_columns[0];
+}
+
+std::string array_literal(const std::vector<SqlValue>& values, std::size_t row_width, std::size_t column) {
+  ISSUERD_ASSERT(row_width > 0 && column < row_width && values.size() % row_width == 0);
+  std::string literal = "{";
+  for (std::size_t i = column; i < values.size(); i += row_width) {
+    if (literal.size() > 1) literal += ',';
+    const SqlValue& value = values[i];
+    if (std::holds_alternative<std::nullptr_t>(value)) {
+      literal += "NULL";
+    } else if (const auto* number = std::get_if<std::int64_t>(&value)) {
+      literal += std::to_string(*number);
+    } else {
+      literal += '"';
+      for (const char c : std::get<std::string>(value)) {
+        if (c == '"' || c == '\\') literal += '\\';
+        literal += c;
+      }
+      literal += '"';
+    }
+  }
+  return literal + "}";
+}
+
 void append_chunk_statements(std::vector<Statement>& out, const std::vector<SqlValue>& values, std::size_t row_width,
                              const std::function<std::string(std::size_t rows)>& sql_for_rows,
                              std::size_t chunk_rows_max) {

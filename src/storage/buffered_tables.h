@@ -68,6 +68,18 @@ std::string multi_row_insert_sql(const TableShape& shape, std::size_t rows);
 std::string multi_row_update_sql(const char* table, const std::vector<const char*>& key_then_columns,
                                  std::size_t rows);
 
+// PostgreSQL: one UPDATE for any number of rows, each column a parameter holding an array
+// (array_literal): "UPDATE table AS t SET a = v.a, ... FROM unnest(CAST(? AS TEXT[]),
+// CAST(? AS BIGINT[]), ...) AS v (key, a, ...) WHERE t.key = v.key". One statement a batch,
+// where single-row UPDATEs each cost the server a statement's start-up (a multi-row VALUES
+// list was planned as a scan of the whole table); unnest of a parameter is estimated at ten
+// rows, so its generic plan probes the primary key.
+std::string unnest_update_sql(const char* table, const std::vector<const char*>& key_then_columns);
+
+// A PostgreSQL array literal of one column of `values` (rows of `row_width`): numbers as
+// they are, NULL for null, text in double quotes with its quotes and backslashes escaped.
+std::string array_literal(const std::vector<SqlValue>& values, std::size_t row_width = 1, std::size_t column = 0);
+
 // Appends the statements that write `values` (rows of `row_width` values each) in chunks of
 // 256, 128, ..., 2 and 1 rows, none larger than `chunk_rows_max`: few statements per batch,
 // few prepared texts. They point into `values`, which must outlive them.

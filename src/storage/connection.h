@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/assert.h"
 #include "common/result.h"
 
 namespace issuerd::storage {
@@ -74,6 +75,21 @@ class Connection {
   virtual Status execute_all(std::span<const Statement> statements) {
     for (const Statement& statement : statements) ISSUERD_TRY(execute(statement.sql, statement.params));
     return Status::success();
+  }
+
+  // Like execute_all, and returns the rows of statements[rows_of] (PostgreSQL: still one
+  // round trip), e.g. a query between two SET LOCAL statements.
+  virtual Result<std::vector<Row>> query_all(std::span<const Statement> statements, std::size_t rows_of) {
+    ISSUERD_ASSERT(rows_of < statements.size());
+    std::vector<Row> rows;
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+      if (i != rows_of) {
+        ISSUERD_TRY(execute(statements[i].sql, statements[i].params));
+        continue;
+      }
+      ISSUERD_ASSIGN(rows, query(statements[i].sql, statements[i].params));
+    }
+    return rows;
   }
 
   // Transactions. begin() starts a write transaction (SQLite: BEGIN IMMEDIATE).

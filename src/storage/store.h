@@ -142,6 +142,12 @@ class Store {
   Result<std::optional<domain::Account>> load_account(domain::AccountKind kind, const std::string& owner_id,
                                                       const std::string& currency);
   Status write_account(const domain::Account& account);
+  // Appends the UPDATEs of the dirty cached `rows` (key first, then BIGINT columns): on
+  // PostgreSQL one statement whose parameters, one array per column, go into `arrays`
+  // (which must outlive the statements); on SQLite multi-row UPDATEs in chunks.
+  void append_update_statements(std::vector<Statement>& statements, const std::vector<SqlValue>& rows,
+                                std::vector<SqlValue>& arrays, const char* table,
+                                const std::vector<const char*>& key_then_columns) const;
   Connection& db_;
   WriteBehind* write_behind_;
 };

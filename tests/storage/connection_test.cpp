@@ -260,6 +260,30 @@ TEST_P(ConnectionTest, ExecuteAllRunsInOrderAndReportsTheFirstFailure) {
   EXPECT_EQ(query("SELECT COUNT(*) FROM items")[0].integer(0), 3);
 }
 
+// query_all: the statements run in order (PostgreSQL: one pipeline) and the rows of the one
+// asked for come back; a failure anywhere fails the whole call.
+TEST_P(ConnectionTest, QueryAllReturnsTheRowsOfOneStatement) {
+  const std::vector<SqlValue> first{std::int64_t{1}, std::string("a")};
+  const std::vector<SqlValue> second{std::int64_t{2}, std::string("b")};
+  const std::string insert = "INSERT INTO items (id, name) VALUES (?, ?)";
+  ASSERT_TRUE(conn_->begin().ok());
+  const std::vector<Statement> statements{{insert, first}, {"SELECT id, name FROM items ORDER BY id", {}},
+                                          {insert, second}};
+  auto rows = conn_->query_all(statements, 1);
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1u);  // sees the insert before it, not the one after
+  EXPECT_EQ((*rows)[0].integer(0), 1);
+  EXPECT_EQ((*rows)[0].text(1), "a");
+  EXPECT_EQ(query("SELECT COUNT(*) FROM items")[0].integer(0), 2);  // the last one ran too
+
+  const std::vector<Statement> failing{{insert, first}, {"SELECT id FROM items", {}}};  // id 1 exists
+  auto failed = conn_->query_all(failing, 1);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::conflict);
+  ASSERT_TRUE(conn_->rollback().ok());
+  EXPECT_EQ(count_items(*conn_), 0);
+}
+
 TEST_P(ConnectionTest, BadSavepointNameIsRefused) {
   ASSERT_TRUE(conn_->begin().ok());
   EXPECT_FALSE(conn_->savepoint("x; DROP TABLE items").ok());

@@ -146,6 +146,49 @@ TEST_P(WriteBehindTest, AccountChangesStayInMemoryUntilWriteBack) {
   EXPECT_TRUE(cache_.dirty_accounts.empty());
 }
 
+// Many dirty rows at once: SQLite writes them in chunks of at most 256 rows, PostgreSQL in
+// one UPDATE of arrays (a card's cap limit may be NULL; the array carries it as NULL).
+TEST_P(WriteBehindTest, ManyDirtyAccountsAndCardsAreWrittenBackTogether) {
+  std::vector<std::string> owners;
+  for (int i = 0; i < 300; ++i) {
+    owners.push_back("owner-" + std::to_string(i));
+    ASSERT_TRUE(store_->find_or_create_account(AccountKind::card, owners.back(), "USD", 1).ok());
+  }
+  const std::string limited = insert_card();
+  const std::string unlimited = insert_card();
+  ASSERT_TRUE(store_->warm_cache().ok());
+  store_->set_hot(true);
+  for (int i = 0; i < 300; ++i) {
+    domain::Account account = *store_->find_account(AccountKind::card, owners[i], "USD").value();
+    account.balance_minor = 1'000 + i;
+    account.held_minor = i;
+    ASSERT_TRUE(store_->save_account(account).ok());
+  }
+  CardRecord with_cap = *store_->cards().find_card_by_id(limited).value();
+  with_cap.cap_limit_minor = 5'000;
+  with_cap.cap_used_minor = 1'234;
+  with_cap.updated_at_ms = 77;
+  ASSERT_TRUE(store_->cards().update_card(with_cap).ok());
+  CardRecord without_cap = *store_->cards().find_card_by_id(unlimited).value();
+  without_cap.cap_limit_minor.reset();
+  without_cap.cap_used_minor = 99;
+  without_cap.updated_at_ms = 78;
+  ASSERT_TRUE(store_->cards().update_card(without_cap).ok());
+  store_->set_hot(false);
+  Status written = store_->write_back();
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  EXPECT_EQ(count("SELECT SUM(balance_minor) FROM accounts WHERE owner_id LIKE 'owner-%'"), 300 * 1'000 + 299 * 300 / 2);
+  EXPECT_EQ(count("SELECT SUM(held_minor) FROM accounts WHERE owner_id LIKE 'owner-%'"), 299 * 300 / 2);
+  EXPECT_EQ(count("SELECT held_minor FROM accounts WHERE owner_id = 'owner-299'"), 299);
+  EXPECT_EQ(count("SELECT cap_limit_minor FROM cards WHERE card_id = ?", {limited}), 5'000);
+  EXPECT_EQ(count("SELECT cap_used_minor + updated_at_ms FROM cards WHERE card_id = ?", {limited}), 1'234 + 77);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM cards WHERE card_id = ? AND cap_limit_minor IS NULL AND cap_used_minor = 99 "
+                  "AND updated_at_ms = 78",
+                  {unlimited}),
+            1);
+  EXPECT_TRUE(cache_.dirty_accounts.empty() && cache_.dirty_cards.empty());
+}
+
 TEST_P(WriteBehindTest, WindowUsageFollowsTheBatchsAuthorizations) {
   const std::string c1 = insert_card();
   const std::string c2 = insert_card();

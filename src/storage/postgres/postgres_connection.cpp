@@ -155,39 +155,7 @@ class PostgresConnection final : public Connection {
 
   Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params) override {
     ISSUERD_ASSIGN(PgResultPtr result, run(sql, params));
-    const int row_count = PQntuples(result.get());
-    const int column_count = PQnfields(result.get());
-    std::vector<Row> rows;
-    rows.reserve(static_cast<std::size_t>(row_count));
-    std::vector<bool> integer_column(static_cast<std::size_t>(column_count));
-    for (int c = 0; c < column_count; ++c) {
-      const Oid type = PQftype(result.get(), c);
-      integer_column[static_cast<std::size_t>(c)] =
-          type == kInt8Oid || type == kInt4Oid || type == kInt2Oid;
-    }
-    for (int r = 0; r < row_count; ++r) {
-      std::vector<SqlValue> columns;
-      columns.reserve(static_cast<std::size_t>(column_count));
-      for (int c = 0; c < column_count; ++c) {
-        if (PQgetisnull(result.get(), r, c) != 0) {
-          columns.emplace_back(nullptr);
-          continue;
-        }
-        const char* value = PQgetvalue(result.get(), r, c);
-        const std::size_t length = static_cast<std::size_t>(PQgetlength(result.get(), r, c));
-        if (integer_column[static_cast<std::size_t>(c)]) {
-          std::int64_t number = 0;
-          auto [ptr, ec] = std::from_chars(value, value + length, number);
-          if (ec == std::errc() && ptr == value + length) {
-            columns.emplace_back(number);
-            continue;
-          }
-        }
-        columns.emplace_back(std::string(value, length));
-      }
-      rows.emplace_back(std::move(columns));
-    }
-    return rows;
+    return rows_from(result.get());
   }
 
   Result<std::int64_t> execute(std::string_view sql, std::span<const SqlValue> params) override {
@@ -197,36 +165,14 @@ class PostgresConnection final : public Connection {
 
   Status execute_all(std::span<const Statement> statements) override {
     if (statements.size() < 2) return Connection::execute_all(statements);
-    ISSUERD_TRY(ensure_connected());
-    std::vector<const Prepared*> prepared;
-    std::vector<TextParams> texts;
-    for (const Statement& statement : statements) {  // prepared first: PQprepare waits for its answer
-      ISSUERD_ASSIGN(const Prepared* one, prepare(statement.sql));
-      ISSUERD_ASSIGN(TextParams text, text_params(*one, statement.params));
-      prepared.push_back(one);
-      texts.push_back(std::move(text));
-    }
-    if (PQenterPipelineMode(conn_) != 1) return pg_error(nullptr, "pipeline", {});
-    std::size_t sent = 0;
-    for (; sent < statements.size(); ++sent) {
-      if (PQsendQueryPrepared(conn_, prepared[sent]->name.c_str(), static_cast<int>(statements[sent].params.size()),
-                              texts[sent].values.data(), nullptr, nullptr, 0) != 1) {
-        break;
-      }
-    }
-    Status outcome = PQpipelineSync(conn_) == 1 ? Status::success() : Status(pg_error(nullptr, "pipeline", {}));
-    // Each statement's result, then a null; after a failure the rest come back ABORTED.
-    for (std::size_t i = 0; i < sent; ++i) {
-      PGresult* raw = PQgetResult(conn_);
-      const bool aborted = raw != nullptr && PQresultStatus(raw) == PGRES_PIPELINE_ABORTED;
-      Result<PgResultPtr> checked = check(raw, "query", statements[i].params);
-      if (!checked.ok() && !aborted && outcome.ok()) outcome = checked.take_error();
-      if (raw != nullptr) PQclear(PQgetResult(conn_));  // the null that ends this statement's results
-    }
-    PgResultPtr sync(PQgetResult(conn_));
-    (void)PQexitPipelineMode(conn_);
-    if (outcome.ok() && sent < statements.size()) outcome = pg_error(nullptr, "pipeline", {});
-    return outcome;
+    ISSUERD_TRY(pipeline(statements, statements.size()));
+    return Status::success();
+  }
+
+  Result<std::vector<Row>> query_all(std::span<const Statement> statements, std::size_t rows_of) override {
+    ISSUERD_ASSERT(rows_of < statements.size());
+    ISSUERD_ASSIGN(PgResultPtr result, pipeline(statements, rows_of));
+    return rows_from(result.get());
   }
 
   Status begin() override {
@@ -274,6 +220,80 @@ class PostgresConnection final : public Connection {
     std::string name;
     std::size_t parameters = 0;
   };
+
+  // A result's rows; integer columns become numbers, the rest text.
+  static std::vector<Row> rows_from(const PGresult* result) {
+    const int row_count = PQntuples(result);
+    const int column_count = PQnfields(result);
+    std::vector<Row> rows;
+    rows.reserve(static_cast<std::size_t>(row_count));
+    std::vector<bool> integer_column(static_cast<std::size_t>(column_count));
+    for (int c = 0; c < column_count; ++c) {
+      const Oid type = PQftype(result, c);
+      integer_column[static_cast<std::size_t>(c)] = type == kInt8Oid || type == kInt4Oid || type == kInt2Oid;
+    }
+    for (int r = 0; r < row_count; ++r) {
+      std::vector<SqlValue> columns;
+      columns.reserve(static_cast<std::size_t>(column_count));
+      for (int c = 0; c < column_count; ++c) {
+        if (PQgetisnull(result, r, c) != 0) {
+          columns.emplace_back(nullptr);
+          continue;
+        }
+        const char* value = PQgetvalue(result, r, c);
+        const std::size_t length = static_cast<std::size_t>(PQgetlength(result, r, c));
+        if (integer_column[static_cast<std::size_t>(c)]) {
+          std::int64_t number = 0;
+          auto [ptr, ec] = std::from_chars(value, value + length, number);
+          if (ec == std::errc() && ptr == value + length) {
+            columns.emplace_back(number);
+            continue;
+          }
+        }
+        columns.emplace_back(std::string(value, length));
+      }
+      rows.emplace_back(std::move(columns));
+    }
+    return rows;
+  }
+
+  // Sends every statement before reading any answer (libpq's pipeline mode) and stops at
+  // the first failure. Returns the result of statements[kept] (none when kept is past the end).
+  Result<PgResultPtr> pipeline(std::span<const Statement> statements, std::size_t kept) {
+    ISSUERD_TRY(ensure_connected());
+    std::vector<const Prepared*> prepared;
+    std::vector<TextParams> texts;
+    for (const Statement& statement : statements) {  // prepared first: PQprepare waits for its answer
+      ISSUERD_ASSIGN(const Prepared* one, prepare(statement.sql));
+      ISSUERD_ASSIGN(TextParams text, text_params(*one, statement.params));
+      prepared.push_back(one);
+      texts.push_back(std::move(text));
+    }
+    if (PQenterPipelineMode(conn_) != 1) return pg_error(nullptr, "pipeline", {});
+    std::size_t sent = 0;
+    for (; sent < statements.size(); ++sent) {
+      if (PQsendQueryPrepared(conn_, prepared[sent]->name.c_str(), static_cast<int>(statements[sent].params.size()),
+                              texts[sent].values.data(), nullptr, nullptr, 0) != 1) {
+        break;
+      }
+    }
+    Status outcome = PQpipelineSync(conn_) == 1 ? Status::success() : Status(pg_error(nullptr, "pipeline", {}));
+    PgResultPtr kept_result;
+    // Each statement's result, then a null; after a failure the rest come back ABORTED.
+    for (std::size_t i = 0; i < sent; ++i) {
+      PGresult* raw = PQgetResult(conn_);
+      const bool aborted = raw != nullptr && PQresultStatus(raw) == PGRES_PIPELINE_ABORTED;
+      Result<PgResultPtr> checked = check(raw, "query", statements[i].params);
+      if (!checked.ok() && !aborted && outcome.ok()) outcome = checked.take_error();
+      if (checked.ok() && i == kept) kept_result = std::move(checked).value();
+      if (raw != nullptr) PQclear(PQgetResult(conn_));  // the null that ends this statement's results
+    }
+    PgResultPtr sync(PQgetResult(conn_));
+    (void)PQexitPipelineMode(conn_);
+    if (outcome.ok() && sent < statements.size()) outcome = pg_error(nullptr, "pipeline", {});
+    if (!outcome.ok()) return outcome.take_error();
+    return kept_result;
+  }
 
   Status savepoint_command(const char* command, std::string_view name) {
     if (!detail::is_plain_identifier(name)) {
