@@ -1,5 +1,6 @@
 #include "engine/writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <future>
@@ -18,6 +19,15 @@ void Writer::start() {
   std::lock_guard lock(mutex_);
   ISSUERD_ASSERT(!started_);
   started_ = true;
+  if (connection_->commits_in_background()) {
+    // Without a second connection the batches simply do not overlap.
+    auto another = connection_->open_another();
+    if (another.ok()) {
+      prefetch_connection_ = std::move(another).value();
+    } else {
+      log::error("prefetch_connection_failed", {{"reason", another.error().reason}});
+    }
+  }
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -55,6 +65,11 @@ void Writer::loop() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
+      if (queue_.empty() && !in_flight_.empty()) {
+        lock.unlock();
+        settle_in_flight();  // nothing to overlap it with
+        continue;
+      }
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left to do
       while (!queue_.empty() && batch.size() < limits_.batch_commands_max) {
@@ -69,6 +84,10 @@ void Writer::loop() {
 
 void Writer::apply_batch(std::deque<Command>& batch) {
   const auto started = std::chrono::steady_clock::now();
+  const bool all_hot = std::all_of(batch.begin(), batch.end(), [](const Command& c) { return c.hot; });
+  // The batch in flight must be settled before this one's prefetch, unless only hot
+  // commands wrote it: then every idempotency key it wrote is in the cache.
+  if (!in_flight_all_hot_) settle_in_flight();
   bool durable = connection_->begin().ok();
   if (!durable) log::error("begin_failed", {});
   if (durable) durable = prefetch_idempotency_keys(batch);
@@ -76,13 +95,43 @@ void Writer::apply_batch(std::deque<Command>& batch) {
     if (!durable) break;
     durable = command.hot ? run_hot(command) : run_in_savepoint(command);
   }
-  if (durable) durable = write_back_and_commit();
-  if (!durable) {
-    (void)connection_->rollback();
-    store_.drop_cache();  // it holds what the rolled-back transaction wrote
+  // This batch was applied to a cache holding the one in flight: it can only commit if that did.
+  if (!settle_in_flight()) durable = false;
+  if (durable) {
+    store_.write_back_and_send_commit();
+    in_flight_ = std::move(batch);
+    in_flight_started_ = started;
+    in_flight_all_hot_ = all_hot;
+    if (!connection_->commits_in_background() || prefetch_connection_ == nullptr) settle_in_flight();
+  } else {
+    fail_batch(batch, started);
   }
-  write_behind_.idempotency.clear();  // valid for one batch only
+  // Only between batches: a batch's rows live in the cache until they are sent. Reloading
+  // waits for the commit in flight, so it reads what that commit wrote.
   if (store_.cached_card_count() > storage::WriteBehind::cached_cards_max) store_.drop_cache();
+}
+
+bool Writer::settle_in_flight() {
+  if (in_flight_.empty()) return true;
+  const Status committed = connection_->finish_commit();
+  const bool durable = committed.ok();
+  if (!durable) {
+    log::error("commit_failed", {{"reason", committed.error().reason}, {"message", committed.error().message}});
+    store_.drop_cache();  // it holds what the failed transaction wrote
+  }
+  finish(in_flight_, in_flight_started_, durable);
+  in_flight_.clear();
+  in_flight_all_hot_ = true;
+  return durable;
+}
+
+void Writer::fail_batch(std::deque<Command>& batch, std::chrono::steady_clock::time_point started) {
+  (void)connection_->rollback();
+  store_.drop_cache();  // it holds what the rolled-back transaction wrote
+  finish(batch, started, false);
+}
+
+void Writer::finish(std::deque<Command>& batch, std::chrono::steady_clock::time_point started, bool durable) {
   const auto elapsed_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   if (durable) metrics_.record_commit(elapsed_us, batch.size());
@@ -95,7 +144,8 @@ bool Writer::prefetch_idempotency_keys(const std::deque<Command>& batch) {
     if (command.hot && command.idempotency_key) keys.push_back(*command.idempotency_key);
   }
   if (keys.empty()) return true;
-  Status fetched = store_.prefetch_idempotent_responses(std::move(keys));
+  // On the second connection when there is one: this one may have a commit in flight.
+  Status fetched = store_.prefetch_idempotent_responses(std::move(keys), prefetch_connection_.get());
   if (!fetched.ok()) log::error("idempotency_prefetch_failed", {{"reason", fetched.error().reason}});
   return fetched.ok();
 }
@@ -152,20 +202,6 @@ bool Writer::run_in_savepoint(Command& command) {
   Status settled = keep ? db.release_savepoint("command") : db.rollback_to_savepoint("command");
   if (settled.ok() && !keep) settled = db.release_savepoint("command");
   return settled.ok();
-}
-
-bool Writer::write_back_and_commit() {
-  Status written = store_.write_back();
-  if (!written.ok()) {
-    log::error("write_back_failed", {{"reason", written.error().reason}, {"message", written.error().message}});
-    return false;
-  }
-  Status committed = connection_->commit();
-  if (!committed.ok()) {
-    log::error("commit_failed", {{"reason", committed.error().reason}, {"message", committed.error().message}});
-    return false;
-  }
-  return true;
 }
 
 }  // namespace issuerd::engine

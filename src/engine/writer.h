@@ -2,9 +2,17 @@
 // write connection. Requests queue to it; it applies everything queued since its last
 // commit as one batch in one transaction, each command in its own savepoint, commits once,
 // and only then tells each command whether its writes are durable. No timer wait: a batch
-// is whatever arrived while the previous commit was running.
+// is whatever arrived while the previous one was being applied and committed.
+//
+// On PostgreSQL (Connection::commits_in_background) a batch's write-back and COMMIT go out
+// in one pipeline without waiting, and the writer applies the next batch meanwhile, on the
+// cache the first one left, with its idempotency keys looked up on a second connection.
+// Before sending it, it waits for the first commit: if that failed, the second batch fails
+// too. Only after a batch of hot commands does the next one start early (an ordinary
+// command may write idempotency keys the cache does not know).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -74,9 +82,14 @@ class Writer {
   bool prefetch_idempotency_keys(const std::deque<Command>& batch);
   bool run_hot(Command& command);
   bool run_in_savepoint(Command& command);
-  bool write_back_and_commit();
+  // Waits for the batch in flight to commit and answers it; false when its commit failed.
+  bool settle_in_flight();
+  void fail_batch(std::deque<Command>& batch, std::chrono::steady_clock::time_point started);
+  void finish(std::deque<Command>& batch, std::chrono::steady_clock::time_point started, bool durable);
 
   std::unique_ptr<storage::Connection> connection_;
+  // PostgreSQL: the idempotency lookups go here while a commit is in flight on connection_.
+  std::unique_ptr<storage::Connection> prefetch_connection_;
   storage::WriteBehind write_behind_;
   storage::Store store_;
   Metrics& metrics_;
@@ -87,6 +100,10 @@ class Writer {
   bool stopping_ = false;
   bool started_ = false;
   std::thread thread_;
+  // The batch whose commit is in flight (PostgreSQL), answered once it is settled.
+  std::deque<Command> in_flight_;
+  std::chrono::steady_clock::time_point in_flight_started_;
+  bool in_flight_all_hot_ = true;
 };
 
 }  // namespace issuerd::engine

@@ -101,9 +101,38 @@ class Connection {
   virtual Status release_savepoint(std::string_view name) = 0;
   virtual Status rollback_to_savepoint(std::string_view name) = 0;
 
+  // Runs `statements` in the open transaction and commits it. A driver that can
+  // (commits_in_background(): PostgreSQL) sends them and the COMMIT in one pipeline and
+  // returns at once; any later call on the connection first waits for their outcome.
+  // Others run them and commit now. Either way the outcome comes from finish_commit(),
+  // called exactly once after each send_commit(); after a failure the transaction is gone.
+  virtual void send_commit(std::span<const Statement> statements) {
+    ISSUERD_ASSERT(!sent_outcome_.has_value());
+    Status outcome = execute_all(statements);
+    if (outcome.ok()) outcome = commit();
+    if (!outcome.ok()) (void)rollback();
+    sent_outcome_ = std::move(outcome);
+  }
+  virtual Status finish_commit() {
+    ISSUERD_ASSERT(sent_outcome_.has_value());
+    Status outcome = std::move(*sent_outcome_);
+    sent_outcome_.reset();
+    return outcome;
+  }
+  virtual bool commits_in_background() const { return false; }
+
+  // A second connection to the same database, for reads while a background commit is in
+  // flight on this one. Only drivers that commit in the background provide one.
+  virtual Result<std::unique_ptr<Connection>> open_another() {
+    return make_error(ErrorKind::internal, "not_supported", "this driver opens no second connection");
+  }
+
   // For the writer's connection: SQLite moves its WAL checkpoints to a thread of their own
   // (sqlite/wal_checkpointer.h); PostgreSQL has nothing to do.
   virtual Status offload_checkpoints() { return Status::success(); }
+
+ private:
+  std::optional<Status> sent_outcome_;  // send_commit's outcome, until finish_commit()
 };
 
 // Where a database lives: "sqlite:PATH" (the file and its folder are created if missing)

@@ -380,33 +380,54 @@ Status Store::flush_buffered_inserts() {
 // single-row UPDATE per row on a generic plan: it planned a multi-row UPDATE ... FROM
 // (VALUES ...) as a hash join over a scan of the whole table once the batch grew (1,772
 // scans and 3.5 million rows of accounts read in one engine_benchmark run).
-Status Store::write_back() {
-  if (write_behind_ == nullptr) return Status::success();
-  WriteBehind& cache = *write_behind_;
+// What write_back() sends: the statements and the values they point into.
+struct Store::WriteBack {
+  std::vector<SqlValue> accounts, account_arrays, cards, card_arrays;
   std::vector<Statement> statements;
-  for (InsertBuffer* buffer : insert_buffers(cache)) buffer->append_statements(statements);
-  std::vector<SqlValue> accounts;
+};
+
+void Store::fill_write_back(WriteBack& out) const {
+  ISSUERD_ASSERT(write_behind_ != nullptr);
+  const WriteBehind& cache = *write_behind_;
+  for (InsertBuffer* buffer : insert_buffers(*write_behind_)) buffer->append_statements(out.statements);
   for (const std::string& key : cache.dirty_accounts) {
     const Account& account = cache.accounts.at(key);
-    accounts.insert(accounts.end(), {account.account_id, account.balance_minor, account.held_minor});
+    out.accounts.insert(out.accounts.end(), {account.account_id, account.balance_minor, account.held_minor});
   }
-  std::vector<SqlValue> account_arrays;
-  append_update_statements(statements, accounts, account_arrays, "accounts",
+  append_update_statements(out.statements, out.accounts, out.account_arrays, "accounts",
                            {"account_id", "balance_minor", "held_minor"});
-  std::vector<SqlValue> cards;
   for (const std::string& card_id : cache.dirty_cards) {
     const CardRecord& card = cache.cards.at(card_id);
-    cards.insert(cards.end(), {card.card_id, nullable(card.cap_limit_minor), card.cap_used_minor, card.updated_at_ms});
+    out.cards.insert(out.cards.end(), {card.card_id, nullable(card.cap_limit_minor), card.cap_used_minor,
+                                       card.updated_at_ms});
   }
-  std::vector<SqlValue> card_arrays;
-  append_update_statements(statements, cards, card_arrays, "cards",
+  append_update_statements(out.statements, out.cards, out.card_arrays, "cards",
                            {"card_id", "cap_limit_minor", "cap_used_minor", "updated_at_ms"});
-  run_on_generic_plans(db_.dialect(), statements);
-  ISSUERD_TRY(db_.execute_all(statements));
+  run_on_generic_plans(db_.dialect(), out.statements);
+}
+
+void Store::forget_written_back() {
+  WriteBehind& cache = *write_behind_;
   for (InsertBuffer* buffer : insert_buffers(cache)) buffer->clear();
   cache.dirty_accounts.clear();
   cache.dirty_cards.clear();
+}
+
+Status Store::write_back() {
+  if (write_behind_ == nullptr) return Status::success();
+  WriteBack write_back;
+  fill_write_back(write_back);
+  ISSUERD_TRY(db_.execute_all(write_back.statements));
+  forget_written_back();
   return Status::success();
+}
+
+void Store::write_back_and_send_commit() {
+  ISSUERD_ASSERT(write_behind_ != nullptr);
+  WriteBack write_back;
+  fill_write_back(write_back);
+  db_.send_commit(write_back.statements);  // the values are copied out before it returns
+  forget_written_back();
 }
 
 void Store::append_update_statements(std::vector<Statement>& statements, const std::vector<SqlValue>& rows,
@@ -486,22 +507,32 @@ Result<std::vector<Row>> stored_responses(Connection& db, const std::string& sco
 
 }  // namespace
 
-Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys) {
+Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys, Connection* from) {
   ISSUERD_ASSERT(write_behind_ != nullptr);
   std::sort(keys.begin(), keys.end(), [](const IdempotencyKeyRef& a, const IdempotencyKeyRef& b) {
     return std::tie(a.scope, a.route) < std::tie(b.scope, b.route);
   });
   WriteBehind& cache = *write_behind_;
+  // What the previous batch knew stays true (a failed batch dropped the cache), and it is
+  // all there is of that batch's keys while its commit is in flight.
+  auto previous = std::move(cache.idempotency);
+  cache.idempotency.clear();
   std::size_t next = 0;
   while (next < keys.size()) {
     // One lookup per run of keys with the same scope and route (the primary key's prefix).
     const IdempotencyKeyRef& first = keys[next];
     std::vector<std::string> run;
     for (; next < keys.size() && keys[next].scope == first.scope && keys[next].route == first.route; ++next) {
+      std::string cache_key = idempotency_cache_key(first.scope, first.route, keys[next].key);
+      if (auto known = previous.find(cache_key); known != previous.end()) {
+        cache.idempotency.emplace(std::move(cache_key), known->second);
+        continue;
+      }
       run.push_back(keys[next].key);
-      cache.idempotency.emplace(idempotency_cache_key(first.scope, first.route, keys[next].key), std::nullopt);
+      cache.idempotency.emplace(std::move(cache_key), std::nullopt);
     }
-    ISSUERD_ASSIGN(auto rows, stored_responses(db_, first.scope, first.route, run));
+    if (run.empty()) continue;
+    ISSUERD_ASSIGN(auto rows, stored_responses(from != nullptr ? *from : db_, first.scope, first.route, run));
     for (const Row& row : rows) {
       cache.idempotency[idempotency_cache_key(first.scope, first.route, row.text(0))] =
           StoredResponse{row.text(1), static_cast<int>(row.integer(2)), row.text(3), row.text(4)};

@@ -77,13 +77,20 @@ class Store {
   Status flush_buffered_inserts();
   // Writes the buffered inserts and the dirty cached rows; the cache stays valid.
   Status write_back();
+  // The same, then commits (Connection::send_commit: on PostgreSQL without waiting; the
+  // outcome comes from the connection's finish_commit()). If the commit fails, the caller
+  // must drop the cache, which holds what the transaction wrote.
+  void write_back_and_send_commit();
   // Forgets the cache (when the transaction failed, or to bound memory).
   void drop_cache();
   // Loads every card, spend control, budget quota, account and merchant's webhook flag at
   // once (a few queries instead of several per card on first use); once after each drop.
   Status warm_cache();
-  // Looks the keys up in one query per scope and route, for find_idempotent_response while hot.
-  Status prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys);
+  // Looks the keys up in one query per scope and route, for find_idempotent_response while
+  // hot; on `from` when given (a connection that sees only committed rows: keys the previous
+  // batch looked up or stored are taken from the cache instead). The cache then knows only
+  // these keys.
+  Status prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys, Connection* from = nullptr);
   // Changes made through the cache so far (a hot command that fails must have made none).
   std::uint64_t cache_mutations() const { return write_behind_ ? write_behind_->mutations : 0; }
   std::size_t cached_card_count() const { return write_behind_ ? write_behind_->cards.size() : 0; }
@@ -145,6 +152,9 @@ class Store {
   // Appends the UPDATEs of the dirty cached `rows` (key first, then BIGINT columns): on
   // PostgreSQL one statement whose parameters, one array per column, go into `arrays`
   // (which must outlive the statements); on SQLite multi-row UPDATEs in chunks.
+  struct WriteBack;
+  void fill_write_back(WriteBack& out) const;
+  void forget_written_back();
   void append_update_statements(std::vector<Statement>& statements, const std::vector<SqlValue>& rows,
                                 std::vector<SqlValue>& arrays, const char* table,
                                 const std::vector<const char*>& key_then_columns) const;

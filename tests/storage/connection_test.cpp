@@ -284,6 +284,36 @@ TEST_P(ConnectionTest, QueryAllReturnsTheRowsOfOneStatement) {
   EXPECT_EQ(count_items(*conn_), 0);
 }
 
+// send_commit: PostgreSQL sends the statements and COMMIT without waiting, and a later
+// call on the connection waits for them; SQLite commits at once. finish_commit() reports
+// the outcome either way, and after a failure nothing of the transaction is left.
+TEST_P(ConnectionTest, SendCommitReportsItsOutcomeAndLaterCallsWaitForIt) {
+  const std::vector<SqlValue> first{std::int64_t{1}, std::string("a")};
+  const std::vector<SqlValue> clash{std::int64_t{2}, std::string("a")};  // name is UNIQUE
+  const std::string insert = "INSERT INTO items (id, name) VALUES (?, ?)";
+  ASSERT_TRUE(conn_->begin().ok());
+  const std::vector<Statement> fine{{insert, first}};
+  conn_->send_commit(fine);
+  EXPECT_EQ(query("SELECT COUNT(*) FROM items")[0].integer(0), 1);  // waited for the commit
+  Status committed = conn_->finish_commit();
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(count_items(*db_->connect()), 1);
+
+  ASSERT_TRUE(conn_->begin().ok());
+  ASSERT_TRUE(conn_->execute("UPDATE items SET amount = 5 WHERE id = 1", {}).ok());
+  const std::vector<Statement> failing{{insert, clash}};
+  conn_->send_commit(failing);
+  Status failed = conn_->finish_commit();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(query("SELECT COUNT(*) FROM items WHERE amount = 5")[0].integer(0), 0);  // rolled back
+  EXPECT_EQ(count_items(*conn_), 1);  // usable, and still the one row
+
+  // A transaction in which nothing ran commits as well.
+  ASSERT_TRUE(conn_->begin().ok());
+  EXPECT_TRUE(conn_->commit().ok());
+}
+
 TEST_P(ConnectionTest, BadSavepointNameIsRefused) {
   ASSERT_TRUE(conn_->begin().ok());
   EXPECT_FALSE(conn_->savepoint("x; DROP TABLE items").ok());

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <unordered_map>
@@ -127,7 +128,7 @@ void ignore_notice(void*, const char*) {}
 
 class PostgresConnection final : public Connection {
  public:
-  explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
+  PostgresConnection(PGconn* conn, std::string uri) : conn_(conn), uri_(std::move(uri)) {}
   ~PostgresConnection() override { PQfinish(conn_); }
   PostgresConnection(const PostgresConnection&) = delete;
   PostgresConnection& operator=(const PostgresConnection&) = delete;
@@ -148,7 +149,7 @@ class PostgresConnection final : public Connection {
   }
 
   Status execute_script(std::string_view sql) override {
-    ISSUERD_TRY(ensure_connected());
+    ISSUERD_TRY(ready());
     ISSUERD_TRY(exec_text(std::string(sql), "script"));
     return Status::success();
   }
@@ -175,15 +176,20 @@ class PostgresConnection final : public Connection {
     return rows_from(result.get());
   }
 
+  // BEGIN goes out with the transaction's first statement (or its send_commit), not in a
+  // round trip of its own.
+  // It does not wait for a background commit: the writer applies its next batch meanwhile.
   Status begin() override {
-    ISSUERD_TRY(ensure_connected());
-    ISSUERD_TRY(exec_text("BEGIN", "BEGIN"));
+    if (!in_flight_) ISSUERD_TRY(ensure_connected());
+    begin_pending_ = true;
     in_transaction_ = true;
     return Status::success();
   }
 
   Status commit() override {
+    drain();
     in_transaction_ = false;
+    if (std::exchange(begin_pending_, false)) return Status::success();  // nothing ran
     if (PQstatus(conn_) != CONNECTION_OK) {
       return make_error(ErrorKind::unavailable, "database_unavailable",
                         "postgres: the connection was lost; the transaction's outcome is unknown");
@@ -198,12 +204,43 @@ class PostgresConnection final : public Connection {
   }
 
   Status rollback() override {
+    drain();
     in_transaction_ = false;
+    if (std::exchange(begin_pending_, false)) return Status::success();
     // On a lost connection the server has already discarded the transaction.
     if (PQstatus(conn_) != CONNECTION_OK) return Status::success();
     ISSUERD_TRY(exec_text("ROLLBACK", "ROLLBACK"));
     return Status::success();
   }
+
+  void send_commit(std::span<const Statement> statements) override {
+    ISSUERD_ASSERT(!in_flight_ && !drained_outcome_);
+    std::vector<Statement> all;
+    all.reserve(statements.size() + 2);
+    if (std::exchange(begin_pending_, false)) all.push_back(Statement{"BEGIN", {}});
+    all.insert(all.end(), statements.begin(), statements.end());
+    all.push_back(Statement{"COMMIT", {}});
+    in_transaction_ = false;
+    Result<std::size_t> sent = send_pipeline(all);
+    if (!sent.ok()) {
+      drained_outcome_ = Status(sent.take_error());
+      roll_back_if_open();
+      return;
+    }
+    in_flight_ = InFlight{*sent, all.size()};
+  }
+
+  Status finish_commit() override {
+    drain();
+    ISSUERD_ASSERT(drained_outcome_.has_value());
+    Status outcome = std::move(*drained_outcome_);
+    drained_outcome_.reset();
+    return outcome;
+  }
+
+  bool commits_in_background() const override { return true; }
+
+  Result<std::unique_ptr<Connection>> open_another() override { return open_postgres_connection(uri_); }
 
   Status savepoint(std::string_view name) override {
     return savepoint_command("SAVEPOINT ", name);
@@ -260,6 +297,15 @@ class PostgresConnection final : public Connection {
   // Sends every statement before reading any answer (libpq's pipeline mode) and stops at
   // the first failure. Returns the result of statements[kept] (none when kept is past the end).
   Result<PgResultPtr> pipeline(std::span<const Statement> statements, std::size_t kept) {
+    ISSUERD_TRY(ready());
+    ISSUERD_ASSIGN(std::size_t sent, send_pipeline(statements));
+    return read_pipeline(sent, statements.size(), kept, statements);
+  }
+
+  // Prepares what is not prepared yet, then sends the statements and a sync without
+  // reading. Returns how many went out (all, unless the connection failed), each owing one
+  // result; on a failure before any was sent, nothing is owed.
+  Result<std::size_t> send_pipeline(std::span<const Statement> statements) {
     ISSUERD_TRY(ensure_connected());
     std::vector<const Prepared*> prepared;
     std::vector<TextParams> texts;
@@ -277,22 +323,65 @@ class PostgresConnection final : public Connection {
         break;
       }
     }
-    Status outcome = PQpipelineSync(conn_) == 1 ? Status::success() : Status(pg_error(nullptr, "pipeline", {}));
+    (void)PQpipelineSync(conn_);
+    return sent;
+  }
+
+  // Reads the results of `sent` statements of `total` and the sync, and leaves pipeline
+  // mode. The first failure is the outcome (the statements after it come back ABORTED);
+  // `statements` (empty once they are gone) only serve to redact error messages.
+  Result<PgResultPtr> read_pipeline(std::size_t sent, std::size_t total, std::size_t kept,
+                                    std::span<const Statement> statements) {
+    Status outcome = Status::success();
     PgResultPtr kept_result;
     // Each statement's result, then a null; after a failure the rest come back ABORTED.
     for (std::size_t i = 0; i < sent; ++i) {
       PGresult* raw = PQgetResult(conn_);
       const bool aborted = raw != nullptr && PQresultStatus(raw) == PGRES_PIPELINE_ABORTED;
-      Result<PgResultPtr> checked = check(raw, "query", statements[i].params);
+      const std::span<const SqlValue> params = i < statements.size() ? statements[i].params : std::span<const SqlValue>();
+      Result<PgResultPtr> checked = check(raw, "query", params);
       if (!checked.ok() && !aborted && outcome.ok()) outcome = checked.take_error();
       if (checked.ok() && i == kept) kept_result = std::move(checked).value();
       if (raw != nullptr) PQclear(PQgetResult(conn_));  // the null that ends this statement's results
     }
     PgResultPtr sync(PQgetResult(conn_));
     (void)PQexitPipelineMode(conn_);
-    if (outcome.ok() && sent < statements.size()) outcome = pg_error(nullptr, "pipeline", {});
+    if (outcome.ok() && sent < total) outcome = pg_error(nullptr, "pipeline", {});
     if (!outcome.ok()) return outcome.take_error();
     return kept_result;
+  }
+
+  // Waits for a background commit's results; its outcome waits for finish_commit().
+  void drain() {
+    if (!in_flight_) return;
+    const InFlight flight = *in_flight_;
+    in_flight_.reset();
+    Result<PgResultPtr> last = read_pipeline(flight.sent, flight.total, flight.total - 1, {});
+    Status outcome = Status::success();
+    if (!last.ok()) {
+      outcome = last.take_error();
+    } else if (*last == nullptr || std::strcmp(PQcmdStatus(last->get()), "ROLLBACK") == 0) {
+      // COMMIT of a transaction that had failed succeeds with the tag ROLLBACK.
+      outcome = make_error(ErrorKind::internal, "transaction_aborted",
+                           "postgres: COMMIT rolled back a transaction in which a statement had failed");
+    }
+    if (!outcome.ok()) roll_back_if_open();
+    drained_outcome_ = std::move(outcome);
+  }
+
+  // After a failed pipeline the server may still be in the aborted transaction.
+  void roll_back_if_open() {
+    if (PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) == PQTRANS_IDLE) return;
+    (void)exec_text("ROLLBACK", "ROLLBACK");
+  }
+
+  // Before any statement of the caller's: the background commit's results are read, and a
+  // pending BEGIN goes out.
+  Status ready() {
+    drain();
+    ISSUERD_TRY(ensure_connected());
+    if (std::exchange(begin_pending_, false)) ISSUERD_TRY(exec_text("BEGIN", "BEGIN"));
+    return Status::success();
   }
 
   Status savepoint_command(const char* command, std::string_view name) {
@@ -300,7 +389,7 @@ class PostgresConnection final : public Connection {
       return make_error(ErrorKind::internal, "invalid_savepoint_name",
                         "savepoint names must be plain SQL identifiers");
     }
-    ISSUERD_TRY(ensure_connected());
+    ISSUERD_TRY(ready());
     const std::string sql = command + std::string(name);
     ISSUERD_TRY(exec_text(sql, sql));
     return Status::success();
@@ -419,7 +508,7 @@ class PostgresConnection final : public Connection {
   }
 
   Result<PgResultPtr> run(std::string_view sql, std::span<const SqlValue> params) {
-    ISSUERD_TRY(ensure_connected());
+    ISSUERD_TRY(ready());
     ISSUERD_ASSIGN(const Prepared* prepared, prepare(sql));
     ISSUERD_ASSIGN(TextParams text, text_params(*prepared, params));
     PGresult* raw = PQexecPrepared(conn_, prepared->name.c_str(), static_cast<int>(params.size()),
@@ -427,10 +516,20 @@ class PostgresConnection final : public Connection {
     return check(raw, "query", params);
   }
 
+  // A background commit whose results are not read yet.
+  struct InFlight {
+    std::size_t sent = 0;   // statements sent, each owing a result
+    std::size_t total = 0;  // statements meant to be sent (the last is COMMIT)
+  };
+
   PGconn* conn_;
+  std::string uri_;  // for open_another()
   std::unordered_map<std::string, Prepared> statements_;
   std::uint64_t statement_counter_ = 0;
   bool in_transaction_ = false;
+  bool begin_pending_ = false;               // begin() was called; BEGIN not sent yet
+  std::optional<InFlight> in_flight_;        // send_commit() done, results not read
+  std::optional<Status> drained_outcome_;    // read, not yet taken by finish_commit()
 };
 
 }  // namespace
@@ -446,7 +545,7 @@ Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& 
     PQfinish(conn);
     return make_error(ErrorKind::unavailable, "database_unavailable", std::move(message));
   }
-  auto connection = std::make_unique<PostgresConnection>(conn);
+  auto connection = std::make_unique<PostgresConnection>(conn, uri);
   ISSUERD_TRY(connection->setup_session());
   return std::unique_ptr<Connection>(std::move(connection));
 }

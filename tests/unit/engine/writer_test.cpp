@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "engine/transfers.h"
@@ -121,6 +123,94 @@ TEST_P(WriterTest, HotCommandThatFailsAfterChangingRowsFailsItsBatch) {
   // The cache went with the transaction: the next command sees the database as it is.
   EXPECT_EQ(submit_move(5, true, /*hot=*/true).get(), std::make_pair(true, true));
   EXPECT_EQ(balance(AccountKind::merchant_main, "m"), 105);
+}
+
+// A hot command that runs `body` and then holds the writer until release(), so that what is
+// submitted meanwhile forms the next batch. The constructor returns once the writer is in it.
+class HotPause {
+ public:
+  HotPause(Writer& writer, std::function<bool(storage::Store&)> body) {
+    Command command;
+    command.hot = true;
+    command.apply = [this, body = std::move(body)](storage::Store& store) {
+      const bool kept = body(store);
+      started_.set_value();
+      released_.get_future().wait();
+      return kept;
+    };
+    command.done = [this](bool durable) { durable_.set_value(durable); };
+    EXPECT_TRUE(writer.submit(std::move(command)));
+    started_.get_future().wait();
+  }
+  void release() { released_.set_value(); }
+  bool durable() { return durable_.get_future().get(); }
+
+ private:
+  std::promise<void> started_;
+  std::promise<void> released_;
+  std::promise<bool> durable_;
+};
+
+// On PostgreSQL the writer applies the next batch while a commit is in flight, on the cache
+// that commit's batch left; when that commit fails, the next batch must fail with it. (On
+// SQLite the commit is over before the next batch starts, which then commits alone.)
+TEST_P(WriterTest, ABatchAppliedWhileACommitFailsFailsWithIt) {
+  const storage::StoredResponse response{"hash", 201, "application/json", "{}"};
+  ASSERT_TRUE(writer_->run_now([&](storage::Store& store) {
+    return store.insert_idempotent_response("m", "/t", "taken", response, 1).ok();
+  }));
+  HotPause doomed(*writer_, [&](storage::Store& store) {
+    const AccountRef world{AccountKind::world, "", "USD"};
+    const AccountRef main{AccountKind::merchant_main, "m", "USD"};
+    // Buffered: the key already exists, so the batch's write-back, and its commit, fail.
+    return post_transfer(store, world, main, 100, "deposit", "t", 1).ok() &&
+           store.insert_idempotent_response("m", "/t", "taken", response, 2).ok();
+  });
+  auto next = submit_move(10, true, /*hot=*/true);
+  doomed.release();
+  EXPECT_FALSE(doomed.durable());
+  const bool overlapped = GetParam() == storage::Dialect::postgres;
+  EXPECT_EQ(next.get(), std::make_pair(true, !overlapped));
+  EXPECT_EQ(balance(AccountKind::merchant_main, "m"), overlapped ? 0 : 10);
+  // Nothing of either is left in the cache.
+  EXPECT_EQ(submit_move(5, true, /*hot=*/true).get(), std::make_pair(true, true));
+  EXPECT_EQ(balance(AccountKind::merchant_main, "m"), overlapped ? 5 : 15);
+}
+
+// A key stored by the batch in flight is not in the database yet, for a reader; the next
+// batch still finds it (the cache keeps the previous batch's keys for its lookup). On
+// PostgreSQL the batch in flight is held there: another transaction has inserted the same
+// key and not finished, so the write-back's INSERT waits for it until the lookup has run.
+TEST_P(WriterTest, TheNextBatchFindsTheKeysOfTheBatchInFlight) {
+  const storage::StoredResponse response{"hash-1", 201, "application/json", "{\"first\":true}"};
+  std::unique_ptr<storage::Connection> blocker;
+  if (GetParam() == storage::Dialect::postgres) {
+    blocker = database_->connect();
+    ASSERT_TRUE(blocker->begin().ok());
+    ASSERT_TRUE(storage::Store(*blocker).insert_idempotent_response("m", "/t", "k1", response, 1).ok());
+  }
+  HotPause storing(*writer_, [&](storage::Store& store) {
+    return store.insert_idempotent_response("m", "/t", "k1", response, 1).ok();
+  });
+  std::promise<std::optional<storage::StoredResponse>> seen;
+  Command lookup;
+  lookup.hot = true;
+  lookup.idempotency_key = storage::IdempotencyKeyRef{"m", "/t", "k1"};
+  lookup.apply = [&seen](storage::Store& store) {
+    auto found = store.find_idempotent_response("m", "/t", "k1");
+    seen.set_value(found.ok() ? *found : std::nullopt);
+    return true;
+  };
+  std::promise<bool> lookup_durable;
+  lookup.done = [&lookup_durable](bool durable) { lookup_durable.set_value(durable); };
+  ASSERT_TRUE(writer_->submit(std::move(lookup)));
+  storing.release();
+  auto found = seen.get_future().get();
+  if (blocker) ASSERT_TRUE(blocker->rollback().ok());  // lets the batch in flight commit
+  EXPECT_TRUE(storing.durable());
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->body, response.body);
+  EXPECT_TRUE(lookup_durable.get_future().get());
 }
 
 TEST_P(WriterTest, ConcurrentSubmittersNeverOverdraw) {
