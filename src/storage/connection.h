@@ -55,6 +55,14 @@ struct Statement {
   std::span<const SqlValue> params;
 };
 
+// Statements with the values they point into, for send_commit(), which may run them on
+// another thread after the caller has moved on. Moving a vector keeps its elements where
+// they are, so statements may point into vectors moved into `values` after they were made.
+struct StatementBatch {
+  std::vector<Statement> statements;
+  std::vector<std::vector<SqlValue>> values;
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -106,9 +114,9 @@ class Connection {
   // returns at once; any later call on the connection first waits for their outcome.
   // Others run them and commit now. Either way the outcome comes from finish_commit(),
   // called exactly once after each send_commit(); after a failure the transaction is gone.
-  virtual void send_commit(std::span<const Statement> statements) {
+  virtual void send_commit(StatementBatch batch) {
     ISSUERD_ASSERT(!sent_outcome_.has_value());
-    Status outcome = execute_all(statements);
+    Status outcome = execute_all(batch.statements);
     if (outcome.ok()) outcome = commit();
     if (!outcome.ok()) (void)rollback();
     sent_outcome_ = std::move(outcome);

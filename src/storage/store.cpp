@@ -380,69 +380,55 @@ Status Store::flush_buffered_inserts() {
 // single-row UPDATE per row on a generic plan: it planned a multi-row UPDATE ... FROM
 // (VALUES ...) as a hash join over a scan of the whole table once the batch grew (1,772
 // scans and 3.5 million rows of accounts read in one engine_benchmark run).
-// What write_back() sends: the statements and the values they point into.
-struct Store::WriteBack {
-  std::vector<SqlValue> accounts, account_arrays, cards, card_arrays;
-  std::vector<Statement> statements;
-};
-
-void Store::fill_write_back(WriteBack& out) const {
+StatementBatch Store::take_write_back() {
   ISSUERD_ASSERT(write_behind_ != nullptr);
-  const WriteBehind& cache = *write_behind_;
-  for (InsertBuffer* buffer : insert_buffers(*write_behind_)) buffer->append_statements(out.statements);
+  WriteBehind& cache = *write_behind_;
+  StatementBatch batch;
+  for (InsertBuffer* buffer : insert_buffers(cache)) {
+    buffer->append_statements(batch.statements);
+    batch.values.push_back(buffer->take_values());
+  }
+  std::vector<SqlValue> accounts;
   for (const std::string& key : cache.dirty_accounts) {
     const Account& account = cache.accounts.at(key);
-    out.accounts.insert(out.accounts.end(), {account.account_id, account.balance_minor, account.held_minor});
+    accounts.insert(accounts.end(), {account.account_id, account.balance_minor, account.held_minor});
   }
-  append_update_statements(out.statements, out.accounts, out.account_arrays, "accounts",
-                           {"account_id", "balance_minor", "held_minor"});
+  append_update_statements(batch, std::move(accounts), "accounts", {"account_id", "balance_minor", "held_minor"});
+  std::vector<SqlValue> cards;
   for (const std::string& card_id : cache.dirty_cards) {
     const CardRecord& card = cache.cards.at(card_id);
-    out.cards.insert(out.cards.end(), {card.card_id, nullable(card.cap_limit_minor), card.cap_used_minor,
-                                       card.updated_at_ms});
+    cards.insert(cards.end(), {card.card_id, nullable(card.cap_limit_minor), card.cap_used_minor, card.updated_at_ms});
   }
-  append_update_statements(out.statements, out.cards, out.card_arrays, "cards",
+  append_update_statements(batch, std::move(cards), "cards",
                            {"card_id", "cap_limit_minor", "cap_used_minor", "updated_at_ms"});
-  run_on_generic_plans(db_.dialect(), out.statements);
-}
-
-void Store::forget_written_back() {
-  WriteBehind& cache = *write_behind_;
-  for (InsertBuffer* buffer : insert_buffers(cache)) buffer->clear();
+  run_on_generic_plans(db_.dialect(), batch.statements);
   cache.dirty_accounts.clear();
   cache.dirty_cards.clear();
+  return batch;
 }
 
 Status Store::write_back() {
   if (write_behind_ == nullptr) return Status::success();
-  WriteBack write_back;
-  fill_write_back(write_back);
-  ISSUERD_TRY(db_.execute_all(write_back.statements));
-  forget_written_back();
-  return Status::success();
+  return db_.execute_all(take_write_back().statements);
 }
 
-void Store::write_back_and_send_commit() {
-  ISSUERD_ASSERT(write_behind_ != nullptr);
-  WriteBack write_back;
-  fill_write_back(write_back);
-  db_.send_commit(write_back.statements);  // the values are copied out before it returns
-  forget_written_back();
-}
+void Store::write_back_and_send_commit() { db_.send_commit(take_write_back()); }
 
-void Store::append_update_statements(std::vector<Statement>& statements, const std::vector<SqlValue>& rows,
-                                     std::vector<SqlValue>& arrays, const char* table,
+void Store::append_update_statements(StatementBatch& batch, std::vector<SqlValue> rows, const char* table,
                                      const std::vector<const char*>& key_then_columns) const {
   if (rows.empty()) return;
   const std::size_t row_width = key_then_columns.size();
   if (db_.dialect() == Dialect::postgres) {
+    std::vector<SqlValue> arrays;
     for (std::size_t column = 0; column < row_width; ++column) arrays.emplace_back(array_literal(rows, row_width, column));
-    statements.push_back(Statement{unnest_update_sql(table, key_then_columns), arrays});
+    batch.statements.push_back(Statement{unnest_update_sql(table, key_then_columns), arrays});
+    batch.values.push_back(std::move(arrays));
     return;
   }
-  append_chunk_statements(statements, rows, row_width, [&](std::size_t chunk) {
+  append_chunk_statements(batch.statements, rows, row_width, [&](std::size_t chunk) {
     return multi_row_update_sql(table, key_then_columns, chunk);
   });
+  batch.values.push_back(std::move(rows));
 }
 
 void Store::drop_cache() {

@@ -149,14 +149,13 @@ class Store {
   Result<std::optional<domain::Account>> load_account(domain::AccountKind kind, const std::string& owner_id,
                                                       const std::string& currency);
   Status write_account(const domain::Account& account);
-  // Appends the UPDATEs of the dirty cached `rows` (key first, then BIGINT columns): on
-  // PostgreSQL one statement whose parameters, one array per column, go into `arrays`
-  // (which must outlive the statements); on SQLite multi-row UPDATEs in chunks.
-  struct WriteBack;
-  void fill_write_back(WriteBack& out) const;
-  void forget_written_back();
-  void append_update_statements(std::vector<Statement>& statements, const std::vector<SqlValue>& rows,
-                                std::vector<SqlValue>& arrays, const char* table,
+  // The buffered inserts and the dirty cached rows as statements with their values; the
+  // buffers and the dirty sets are empty afterwards.
+  StatementBatch take_write_back();
+  // Appends the UPDATEs of the dirty cached `rows` (key first, then BIGINT columns) and
+  // moves the values they need into the batch: on PostgreSQL one statement whose
+  // parameters are one array per column, on SQLite multi-row UPDATEs in chunks.
+  void append_update_statements(StatementBatch& batch, std::vector<SqlValue> rows, const char* table,
                                 const std::vector<const char*>& key_then_columns) const;
   Connection& db_;
   WriteBehind* write_behind_;

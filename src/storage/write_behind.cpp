@@ -39,6 +39,12 @@ Status flush_buffers(Connection& db, std::span<InsertBuffer* const> buffers) {
   return Status::success();
 }
 
+std::vector<SqlValue> InsertBuffer::take_values() {
+  std::vector<SqlValue> values = std::move(values_);
+  clear();
+  return values;
+}
+
 void InsertBuffer::clear() {
   values_.clear();
   rows_ = 0;

@@ -45,6 +45,8 @@ class InsertBuffer {
   bool empty() const { return rows_ == 0; }
   // The INSERTs of every buffered row; valid until the buffer changes.
   void append_statements(std::vector<Statement>& out) const;
+  // Hands the buffered values over (the statements above point into them) and empties the buffer.
+  std::vector<SqlValue> take_values();
   Status flush(Connection& db);  // empties the buffer when every row was written
   void clear();
 

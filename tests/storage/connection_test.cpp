@@ -293,7 +293,7 @@ TEST_P(ConnectionTest, SendCommitReportsItsOutcomeAndLaterCallsWaitForIt) {
   const std::string insert = "INSERT INTO items (id, name) VALUES (?, ?)";
   ASSERT_TRUE(conn_->begin().ok());
   const std::vector<Statement> fine{{insert, first}};
-  conn_->send_commit(fine);
+  conn_->send_commit(StatementBatch{fine, {}});
   EXPECT_EQ(query("SELECT COUNT(*) FROM items")[0].integer(0), 1);  // waited for the commit
   Status committed = conn_->finish_commit();
   ASSERT_TRUE(committed.ok()) << committed.error().message;
@@ -302,7 +302,7 @@ TEST_P(ConnectionTest, SendCommitReportsItsOutcomeAndLaterCallsWaitForIt) {
   ASSERT_TRUE(conn_->begin().ok());
   ASSERT_TRUE(conn_->execute("UPDATE items SET amount = 5 WHERE id = 1", {}).ok());
   const std::vector<Statement> failing{{insert, clash}};
-  conn_->send_commit(failing);
+  conn_->send_commit(StatementBatch{failing, {}});
   Status failed = conn_->finish_commit();
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().kind, ErrorKind::conflict);

@@ -213,12 +213,13 @@ class PostgresConnection final : public Connection {
     return Status::success();
   }
 
-  void send_commit(std::span<const Statement> statements) override {
+  // libpq copies the parameters as it sends: the batch may go when this returns.
+  void send_commit(StatementBatch batch) override {
     ISSUERD_ASSERT(!in_flight_ && !drained_outcome_);
     std::vector<Statement> all;
-    all.reserve(statements.size() + 2);
+    all.reserve(batch.statements.size() + 2);
     if (std::exchange(begin_pending_, false)) all.push_back(Statement{"BEGIN", {}});
-    all.insert(all.end(), statements.begin(), statements.end());
+    all.insert(all.end(), batch.statements.begin(), batch.statements.end());
     all.push_back(Statement{"COMMIT", {}});
     in_transaction_ = false;
     Result<std::size_t> sent = send_pipeline(all);
