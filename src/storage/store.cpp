@@ -377,7 +377,7 @@ Status Store::flush_buffered_inserts() {
 // The buffered inserts and the dirty rows in one go (one round trip on PostgreSQL): a hot
 // command changes only an account's balances and a card's cap (engine/funding.h,
 // engine/auto_top_up.h). SQLite updates them with multi-row UPDATEs. PostgreSQL takes one
-// single-row UPDATE per row on a generic plan: it planned a multi-row UPDATE ... FROM
+// UPDATE over arrays per table (unnest_update_sql): it planned a multi-row UPDATE ... FROM
 // (VALUES ...) as a hash join over a scan of the whole table once the batch grew (1,772
 // scans and 3.5 million rows of accounts read in one engine_benchmark run).
 StatementBatch Store::take_write_back() {
