@@ -64,7 +64,7 @@ std::string multi_row_insert_sql(const TableShape& shape, std::size_t rows);
 
 // One UPDATE for `rows` rows: "WITH v(key, a, b) AS (VALUES (?, CAST(? AS BIGINT), ...), ...)
 // UPDATE table SET a = v.a, b = v.b FROM v WHERE table.key = v.key". The key is text, the
-// other columns BIGINT (PostgreSQL needs the casts to assign them).
+// other columns BIGINT. SQLite's write-back uses it; PostgreSQL's takes unnest_update_sql.
 std::string multi_row_update_sql(const char* table, const std::vector<const char*>& key_then_columns,
                                  std::size_t rows);
 

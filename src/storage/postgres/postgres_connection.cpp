@@ -177,8 +177,8 @@ class PostgresConnection final : public Connection {
   }
 
   // BEGIN goes out with the transaction's first statement (or its send_commit), not in a
-  // round trip of its own.
-  // It does not wait for a background commit: the writer applies its next batch meanwhile.
+  // round trip of its own; and begin() does not wait for a background commit, so that the
+  // writer applies its next batch meanwhile.
   Status begin() override {
     if (!in_flight_) ISSUERD_TRY(ensure_connected());
     begin_pending_ = true;
@@ -195,12 +195,7 @@ class PostgresConnection final : public Connection {
                         "postgres: the connection was lost; the transaction's outcome is unknown");
     }
     ISSUERD_ASSIGN(PgResultPtr result, exec_text("COMMIT", "COMMIT"));
-    // COMMIT of a transaction that had failed succeeds with the tag ROLLBACK.
-    if (std::strcmp(PQcmdStatus(result.get()), "ROLLBACK") == 0) {
-      return make_error(ErrorKind::internal, "transaction_aborted",
-                        "postgres: COMMIT rolled back a transaction in which a statement had failed");
-    }
-    return Status::success();
+    return committed(result.get());
   }
 
   Status rollback() override {
@@ -358,16 +353,18 @@ class PostgresConnection final : public Connection {
     const InFlight flight = *in_flight_;
     in_flight_.reset();
     Result<PgResultPtr> last = read_pipeline(flight.sent, flight.total, flight.total - 1, {});
-    Status outcome = Status::success();
-    if (!last.ok()) {
-      outcome = last.take_error();
-    } else if (*last == nullptr || std::strcmp(PQcmdStatus(last->get()), "ROLLBACK") == 0) {
-      // COMMIT of a transaction that had failed succeeds with the tag ROLLBACK.
-      outcome = make_error(ErrorKind::internal, "transaction_aborted",
-                           "postgres: COMMIT rolled back a transaction in which a statement had failed");
-    }
+    Status outcome = last.ok() ? committed(last->get()) : Status(last.take_error());
     if (!outcome.ok()) roll_back_if_open();
     drained_outcome_ = std::move(outcome);
+  }
+
+  // A COMMIT's successful result: that of a transaction that had failed has the tag ROLLBACK.
+  static Status committed(const PGresult* result) {
+    if (result == nullptr || std::strcmp(PQcmdStatus(const_cast<PGresult*>(result)), "ROLLBACK") == 0) {
+      return make_error(ErrorKind::internal, "transaction_aborted",
+                        "postgres: COMMIT rolled back a transaction in which a statement had failed");
+    }
+    return Status::success();
   }
 
   // After a failed pipeline the server may still be in the aborted transaction.

@@ -208,7 +208,9 @@ TEST_P(WriterTest, TheNextBatchFindsTheKeysOfTheBatchInFlight) {
   ASSERT_TRUE(writer_->submit(std::move(lookup)));
   storing.release();
   auto found = seen.get_future().get();
-  if (blocker) ASSERT_TRUE(blocker->rollback().ok());  // lets the batch in flight commit
+  if (blocker) {
+    ASSERT_TRUE(blocker->rollback().ok());  // lets the batch in flight commit
+  }
   EXPECT_TRUE(storing.durable());
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->body, response.body);
