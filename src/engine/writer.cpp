@@ -4,6 +4,7 @@
 #include <chrono>
 #include <exception>
 #include <future>
+#include <iterator>
 
 #include "common/assert.h"
 #include "common/log.h"
@@ -72,10 +73,7 @@ void Writer::loop() {
       }
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left to do
-      while (!queue_.empty() && batch.size() < limits_.batch_commands_max) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      take_queued(batch, limits_.batch_commands_max, /*hot_only=*/false);
     }
     apply_batch(batch);
     batch.clear();
@@ -95,6 +93,7 @@ void Writer::apply_batch(std::deque<Command>& batch) {
     if (!durable) break;
     durable = command.hot ? run_hot(command) : run_in_savepoint(command);
   }
+  if (durable) durable = top_up(batch);
   // This batch was applied to a cache holding the one in flight: it can only commit if that did.
   if (!settle_in_flight()) durable = false;
   if (durable) {
@@ -138,14 +137,42 @@ void Writer::finish(std::deque<Command>& batch, std::chrono::steady_clock::time_
   for (Command& command : batch) command.done(durable);
 }
 
-bool Writer::prefetch_idempotency_keys(const std::deque<Command>& batch) {
+void Writer::take_queued(std::deque<Command>& into, std::size_t commands_max, bool hot_only) {
+  while (!queue_.empty() && into.size() < commands_max && (!hot_only || queue_.front().hot)) {
+    into.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
+bool Writer::top_up(std::deque<Command>& batch) {
+  // Only hot commands: an ordinary one would write the cache's rows back now, which waits
+  // for the commit in flight.
+  while (!in_flight_.empty() && connection_->commit_in_flight()) {
+    std::deque<Command> joining;
+    {
+      std::lock_guard lock(mutex_);
+      take_queued(joining, limits_.batch_commands_max - batch.size(), /*hot_only=*/true);
+    }
+    if (joining.empty()) return true;
+    bool durable = prefetch_idempotency_keys(joining, /*joining_batch=*/true);
+    for (Command& command : joining) {
+      if (!durable) break;
+      durable = run_hot(command);
+    }
+    std::move(joining.begin(), joining.end(), std::back_inserter(batch));
+    if (!durable) return false;
+  }
+  return true;
+}
+
+bool Writer::prefetch_idempotency_keys(const std::deque<Command>& batch, bool joining_batch) {
   std::vector<storage::IdempotencyKeyRef> keys;
   for (const Command& command : batch) {
     if (command.hot && command.idempotency_key) keys.push_back(*command.idempotency_key);
   }
   if (keys.empty()) return true;
   // On the second connection when there is one: this one may have a commit in flight.
-  Status fetched = store_.prefetch_idempotent_responses(std::move(keys), prefetch_connection_.get());
+  Status fetched = store_.prefetch_idempotent_responses(std::move(keys), prefetch_connection_.get(), joining_batch);
   if (!fetched.ok()) log::error("idempotency_prefetch_failed", {{"reason", fetched.error().reason}});
   return fetched.ok();
 }

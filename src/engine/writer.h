@@ -7,6 +7,7 @@
 // On PostgreSQL (Connection::commits_in_background) a batch's write-back and COMMIT go out
 // in one pipeline without waiting, and the writer applies the next batch meanwhile, on the
 // cache the first one left, with its idempotency keys looked up on a second connection.
+// Hot commands that arrive while the first commit is still in flight join the second batch.
 // Before sending it, it waits for the first commit: if that failed, the second batch fails
 // too. Only after a batch of hot commands does the next one start early (an ordinary
 // command may write idempotency keys the cache does not know).
@@ -78,8 +79,13 @@ class Writer {
  private:
   void loop();
   void apply_batch(std::deque<Command>& batch);
+  // Moves queued commands into `into` up to `commands_max`, stopping at the first ordinary
+  // one when `hot_only`. The caller holds mutex_.
+  void take_queued(std::deque<Command>& into, std::size_t commands_max, bool hot_only);
   // Each returns false when the batch can no longer commit.
-  bool prefetch_idempotency_keys(const std::deque<Command>& batch);
+  // While the commit in flight has not finished, hot commands queued meanwhile join the batch.
+  bool top_up(std::deque<Command>& batch);
+  bool prefetch_idempotency_keys(const std::deque<Command>& batch, bool joining_batch = false);
   bool run_hot(Command& command);
   bool run_in_savepoint(Command& command);
   // Waits for the batch in flight to commit and answers it; false when its commit failed.

@@ -128,6 +128,9 @@ class Connection {
     return outcome;
   }
   virtual bool commits_in_background() const { return false; }
+  // True while the commit last sent by send_commit() has not finished at the server. Never
+  // waits: it reads what has arrived. Always false where send_commit() commits at once.
+  virtual bool commit_in_flight() { return false; }
 
   // A second connection to the same database, for reads while a background commit is in
   // flight on this one. Only drivers that commit in the background provide one.

@@ -493,7 +493,8 @@ Result<std::vector<Row>> stored_responses(Connection& db, const std::string& sco
 
 }  // namespace
 
-Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys, Connection* from) {
+Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys, Connection* from,
+                                           bool joining_batch) {
   ISSUERD_ASSERT(write_behind_ != nullptr);
   std::sort(keys.begin(), keys.end(), [](const IdempotencyKeyRef& a, const IdempotencyKeyRef& b) {
     return std::tie(a.scope, a.route) < std::tie(b.scope, b.route);
@@ -501,8 +502,11 @@ Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys,
   WriteBehind& cache = *write_behind_;
   // What the previous batch knew stays true (a failed batch dropped the cache), and it is
   // all there is of that batch's keys while its commit is in flight.
-  auto previous = std::move(cache.idempotency);
-  cache.idempotency.clear();
+  if (!joining_batch) {
+    cache.idempotency_of_previous_batch = std::move(cache.idempotency);
+    cache.idempotency.clear();
+  }
+  const auto& previous = cache.idempotency_of_previous_batch;
   std::size_t next = 0;
   while (next < keys.size()) {
     // One lookup per run of keys with the same scope and route (the primary key's prefix).
@@ -510,6 +514,7 @@ Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys,
     std::vector<std::string> run;
     for (; next < keys.size() && keys[next].scope == first.scope && keys[next].route == first.route; ++next) {
       std::string cache_key = idempotency_cache_key(first.scope, first.route, keys[next].key);
+      if (cache.idempotency.contains(cache_key)) continue;  // this batch knows it already
       if (auto known = previous.find(cache_key); known != previous.end()) {
         cache.idempotency.emplace(std::move(cache_key), known->second);
         continue;

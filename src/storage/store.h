@@ -88,9 +88,12 @@ class Store {
   Status warm_cache();
   // Looks the keys up in one query per scope and route, for find_idempotent_response while
   // hot; on `from` when given (a connection that sees only committed rows: keys the previous
-  // batch looked up or stored are taken from the cache instead). The cache then knows only
-  // these keys.
-  Status prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys, Connection* from = nullptr);
+  // batch looked up or stored are taken from the cache instead). For a new batch the cache
+  // then knows only these keys (and keeps the previous batch's aside); with
+  // `joining_batch`, for commands that join the batch being applied, it adds them to those
+  // it knows.
+  Status prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys, Connection* from = nullptr,
+                                       bool joining_batch = false);
   // Changes made through the cache so far (a hot command that fails must have made none).
   std::uint64_t cache_mutations() const { return write_behind_ ? write_behind_->mutations : 0; }
   std::size_t cached_card_count() const { return write_behind_ ? write_behind_->cards.size() : 0; }

@@ -79,6 +79,7 @@ void WriteBehind::drop() {
   controls_stale.clear();
   warmed = false;
   idempotency.clear();
+  idempotency_of_previous_batch.clear();
 }
 
 void WriteBehind::forget_controls(const std::string& card_id) {
@@ -95,7 +96,9 @@ void WriteBehind::forget_account(domain::AccountKind kind, const std::string& ow
 }
 
 void WriteBehind::forget_idempotency_key(const std::string& scope, const std::string& route, const std::string& key) {
-  idempotency.erase(idempotency_cache_key(scope, route, key));
+  const std::string cache_key = idempotency_cache_key(scope, route, key);
+  idempotency.erase(cache_key);
+  idempotency_of_previous_batch.erase(cache_key);
 }
 
 std::string account_key(domain::AccountKind kind, const std::string& owner_id, const std::string& currency) {

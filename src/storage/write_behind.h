@@ -100,8 +100,12 @@ struct WriteBehind {
   std::unordered_map<std::string, std::vector<WindowUsage>> windows;          // window_key()
   std::unordered_map<std::string, BudgetQuotaRecord> quotas;                  // share_quota_id
   std::unordered_map<std::string, bool> merchant_has_webhook;                 // merchant_id
-  // This batch's idempotency keys: looked up before it started, or stored during it.
+  // This batch's idempotency keys: looked up before it started (or as commands joined it),
+  // or stored during it.
   std::unordered_map<std::string, std::optional<StoredResponse>> idempotency;
+  // The previous batch's, kept until the next batch starts: while that batch's commit is in
+  // flight (PostgreSQL) this is all there is of its keys, for commands that join this one.
+  std::unordered_map<std::string, std::optional<StoredResponse>> idempotency_of_previous_batch;
 
   bool buffers_empty() const;
   bool serving() const { return hot; }

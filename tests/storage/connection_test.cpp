@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <memory>
 #include <string>
@@ -312,6 +313,46 @@ TEST_P(ConnectionTest, SendCommitReportsItsOutcomeAndLaterCallsWaitForIt) {
   // A transaction in which nothing ran commits as well.
   ASSERT_TRUE(conn_->begin().ok());
   EXPECT_TRUE(conn_->commit().ok());
+}
+
+// commit_in_flight() says, without waiting, whether a sent commit is still running at the
+// server. On PostgreSQL the commit is held there: another transaction has inserted the same
+// name and not finished, so the INSERT waits for it. SQLite commits at once.
+TEST_P(ConnectionTest, CommitInFlightTellsWithoutWaitingWhetherTheCommitHasFinished) {
+  const std::string insert = "INSERT INTO items (id, name) VALUES (?, ?)";
+  const std::vector<SqlValue> theirs{std::int64_t{9}, std::string("a")};
+  const std::vector<SqlValue> ours{std::int64_t{1}, std::string("a")};  // name is UNIQUE
+  const bool in_background = conn_->commits_in_background();
+  std::unique_ptr<Connection> blocker;
+  if (in_background) {
+    blocker = db_->connect();
+    ASSERT_TRUE(blocker->begin().ok());
+    ASSERT_TRUE(blocker->execute(insert, theirs).ok());
+  }
+  EXPECT_FALSE(conn_->commit_in_flight());  // nothing sent
+  ASSERT_TRUE(conn_->begin().ok());
+  const std::vector<Statement> held{{insert, ours}};
+  conn_->send_commit(StatementBatch{held, {}});
+  if (in_background) {
+    // Lets the INSERT through once both calls are back, or after 5 s if they waited for it.
+    std::promise<void> checked;
+    std::thread releaser([&blocker, checked = checked.get_future()] {
+      checked.wait_for(std::chrono::seconds(5));
+      EXPECT_TRUE(blocker->rollback().ok());
+    });
+    EXPECT_TRUE(conn_->commit_in_flight());
+    EXPECT_TRUE(conn_->commit_in_flight());  // still: it returned without waiting
+    checked.set_value();
+    releaser.join();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (conn_->commit_in_flight() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  EXPECT_FALSE(conn_->commit_in_flight());
+  Status committed = conn_->finish_commit();
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(count_items(*db_->connect()), 1);
 }
 
 TEST_P(ConnectionTest, BadSavepointNameIsRefused) {

@@ -223,7 +223,21 @@ class PostgresConnection final : public Connection {
       roll_back_if_open();
       return;
     }
-    in_flight_ = InFlight{*sent, all.size()};
+    in_flight_.emplace(*sent, all.size(), all.size() - 1);  // COMMIT's result is kept
+  }
+
+  // Reads what has arrived of the background commit's results, without waiting.
+  bool commit_in_flight() override {
+    if (!in_flight_) return false;
+    // A broken connection: drain() reads what is left and reports it.
+    if (PQconsumeInput(conn_) == 0) return false;
+    while (PQisBusy(conn_) == 0) {
+      if (read_one(*in_flight_, {})) {
+        finish_reading_in_flight();
+        return false;
+      }
+    }
+    return true;
   }
 
   Status finish_commit() override {
@@ -323,37 +337,69 @@ class PostgresConnection final : public Connection {
     return sent;
   }
 
-  // Reads the results of `sent` statements of `total` and the sync, and leaves pipeline
-  // mode. The first failure is the outcome (the statements after it come back ABORTED);
-  // `statements` (empty once they are gone) only serve to redact error messages.
-  Result<PgResultPtr> read_pipeline(std::size_t sent, std::size_t total, std::size_t kept,
-                                    std::span<const Statement> statements) {
+  // Where the reading of a pipeline's results stands: each statement's result and the null
+  // that ends it, then the sync. The first failure is the outcome (the statements after it
+  // come back ABORTED).
+  struct PipelineReading {
+    PipelineReading(std::size_t sent_count, std::size_t total_count, std::size_t kept_index)
+        : sent(sent_count), total(total_count), kept(kept_index) {}
+    std::size_t sent;            // statements sent, each owing a result
+    std::size_t total;           // statements meant to be sent
+    std::size_t kept;            // the statement whose result is kept
+    std::size_t next = 0;        // the statement whose result comes next
+    bool ending_result = false;  // the null that ends statement next - 1's results comes next
     Status outcome = Status::success();
     PgResultPtr kept_result;
-    // Each statement's result, then a null; after a failure the rest come back ABORTED.
-    for (std::size_t i = 0; i < sent; ++i) {
+  };
+
+  // Reads one result (waiting for it when it has not arrived); true once the sync is read
+  // and pipeline mode left. `statements` (empty once they are gone) only serve to redact
+  // error messages.
+  bool read_one(PipelineReading& reading, std::span<const Statement> statements) {
+    if (std::exchange(reading.ending_result, false)) {
+      PQclear(PQgetResult(conn_));
+      return false;
+    }
+    if (reading.next < reading.sent) {
+      const std::size_t i = reading.next++;
       PGresult* raw = PQgetResult(conn_);
       const bool aborted = raw != nullptr && PQresultStatus(raw) == PGRES_PIPELINE_ABORTED;
+      reading.ending_result = raw != nullptr;
       const std::span<const SqlValue> params = i < statements.size() ? statements[i].params : std::span<const SqlValue>();
       Result<PgResultPtr> checked = check(raw, "query", params);
-      if (!checked.ok() && !aborted && outcome.ok()) outcome = checked.take_error();
-      if (checked.ok() && i == kept) kept_result = std::move(checked).value();
-      if (raw != nullptr) PQclear(PQgetResult(conn_));  // the null that ends this statement's results
+      if (!checked.ok() && !aborted && reading.outcome.ok()) reading.outcome = checked.take_error();
+      if (checked.ok() && i == reading.kept) reading.kept_result = std::move(checked).value();
+      return false;
     }
     PgResultPtr sync(PQgetResult(conn_));
     (void)PQexitPipelineMode(conn_);
-    if (outcome.ok() && sent < total) outcome = pg_error(nullptr, "pipeline", {});
-    if (!outcome.ok()) return outcome.take_error();
-    return kept_result;
+    if (reading.outcome.ok() && reading.sent < reading.total) reading.outcome = pg_error(nullptr, "pipeline", {});
+    return true;
+  }
+
+  // Reads the results of `sent` statements of `total` and the sync, and leaves pipeline mode.
+  Result<PgResultPtr> read_pipeline(std::size_t sent, std::size_t total, std::size_t kept,
+                                    std::span<const Statement> statements) {
+    PipelineReading reading(sent, total, kept);
+    while (!read_one(reading, statements)) {
+    }
+    if (!reading.outcome.ok()) return reading.outcome.take_error();
+    return std::move(reading.kept_result);
   }
 
   // Waits for a background commit's results; its outcome waits for finish_commit().
   void drain() {
     if (!in_flight_) return;
-    const InFlight flight = *in_flight_;
+    while (!read_one(*in_flight_, {})) {
+    }
+    finish_reading_in_flight();
+  }
+
+  // The background commit's results are all read: its outcome is kept for finish_commit().
+  void finish_reading_in_flight() {
+    PipelineReading reading = std::move(*in_flight_);
     in_flight_.reset();
-    Result<PgResultPtr> last = read_pipeline(flight.sent, flight.total, flight.total - 1, {});
-    Status outcome = last.ok() ? committed(last->get()) : Status(last.take_error());
+    Status outcome = reading.outcome.ok() ? committed(reading.kept_result.get()) : std::move(reading.outcome);
     if (!outcome.ok()) roll_back_if_open();
     drained_outcome_ = std::move(outcome);
   }
@@ -514,20 +560,14 @@ class PostgresConnection final : public Connection {
     return check(raw, "query", params);
   }
 
-  // A background commit whose results are not read yet.
-  struct InFlight {
-    std::size_t sent = 0;   // statements sent, each owing a result
-    std::size_t total = 0;  // statements meant to be sent (the last is COMMIT)
-  };
-
   PGconn* conn_;
   std::string uri_;  // for open_another()
   std::unordered_map<std::string, Prepared> statements_;
   std::uint64_t statement_counter_ = 0;
   bool in_transaction_ = false;
-  bool begin_pending_ = false;               // begin() was called; BEGIN not sent yet
-  std::optional<InFlight> in_flight_;        // send_commit() done, results not read
-  std::optional<Status> drained_outcome_;    // read, not yet taken by finish_commit()
+  bool begin_pending_ = false;                // begin() was called; BEGIN not sent yet
+  std::optional<PipelineReading> in_flight_;  // send_commit() done, results not all read
+  std::optional<Status> drained_outcome_;     // read, not yet taken by finish_commit()
 };
 
 }  // namespace

@@ -217,6 +217,61 @@ TEST_P(WriterTest, TheNextBatchFindsTheKeysOfTheBatchInFlight) {
   EXPECT_TRUE(lookup_durable.get_future().get());
 }
 
+// On PostgreSQL a hot command that arrives while the batch in flight has not committed
+// joins the batch being applied, and still finds the keys that batch in flight stored. The
+// batch in flight is held as above; the command arrives from inside the next batch (its
+// first command submits it). On SQLite, which commits at once, the command forms a batch of
+// its own and finds the key in the database.
+TEST_P(WriterTest, CommandsArrivingWhileACommitIsInFlightJoinTheNextBatch) {
+  const storage::StoredResponse response{"hash-1", 201, "application/json", "{\"first\":true}"};
+  const bool overlapped = database_->connect()->commits_in_background();
+  std::unique_ptr<storage::Connection> blocker;
+  if (overlapped) {
+    blocker = database_->connect();
+    ASSERT_TRUE(blocker->begin().ok());
+    ASSERT_TRUE(storage::Store(*blocker).insert_idempotent_response("m", "/t", "k1", response, 1).ok());
+  }
+  HotPause storing(*writer_, [&](storage::Store& store) {
+    return store.insert_idempotent_response("m", "/t", "k1", response, 1).ok();
+  });
+  std::promise<std::optional<storage::StoredResponse>> seen;
+  std::promise<bool> joined_durable;
+  Command joining;
+  joining.hot = true;
+  joining.idempotency_key = storage::IdempotencyKeyRef{"m", "/t", "k1"};
+  joining.apply = [&seen](storage::Store& store) {
+    auto found = store.find_idempotent_response("m", "/t", "k1");
+    seen.set_value(found.ok() ? *found : std::nullopt);
+    return true;
+  };
+  joining.done = [&joined_durable](bool durable) { joined_durable.set_value(durable); };
+  Command first;
+  first.hot = true;
+  first.idempotency_key = storage::IdempotencyKeyRef{"m", "/t", "k2"};
+  first.apply = [this, &joining](storage::Store&) { return writer_->submit(std::move(joining)); };
+  std::promise<bool> first_durable;
+  first.done = [&first_durable](bool durable) { first_durable.set_value(durable); };
+  ASSERT_TRUE(writer_->submit(std::move(first)));
+  storing.release();
+  // Without joining, the command would wait for the commit that the blocker holds.
+  auto seen_future = seen.get_future();
+  const bool applied_in_time = seen_future.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  if (blocker) {
+    ASSERT_TRUE(blocker->rollback().ok());  // lets the batch in flight commit
+  }
+  EXPECT_TRUE(applied_in_time);
+  const auto found = seen_future.get();
+  EXPECT_TRUE(storing.durable());
+  EXPECT_TRUE(first_durable.get_future().get());
+  EXPECT_TRUE(joined_durable.get_future().get());
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->body, response.body);
+  // The holder's batch, then the first command's with the one that joined it (on SQLite a
+  // batch each).
+  const std::string commits = "issuerd_commits_total " + std::to_string(overlapped ? 2 : 3) + "\n";
+  EXPECT_NE(metrics_.render().find(commits), std::string::npos) << metrics_.render();
+}
+
 TEST_P(WriterTest, ConcurrentSubmittersNeverOverdraw) {
   ASSERT_TRUE(submit_move(10 * 100, true).get().first);
   std::vector<std::future<std::pair<bool, bool>>> results;
