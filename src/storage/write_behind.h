@@ -103,7 +103,7 @@ struct WriteBehind {
   // This batch's idempotency keys: looked up before it started (or as commands joined it),
   // or stored during it.
   std::unordered_map<std::string, std::optional<StoredResponse>> idempotency;
-  // The previous batch's, kept until the next batch starts: while that batch's commit is in
+  // The previous batch's, kept until the next batch's lookup: while that batch's commit is in
   // flight (PostgreSQL) this is all there is of its keys, for commands that join this one.
   std::unordered_map<std::string, std::optional<StoredResponse>> idempotency_of_previous_batch;
 
