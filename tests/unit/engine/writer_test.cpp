@@ -178,43 +178,67 @@ TEST_P(WriterTest, ABatchAppliedWhileACommitFailsFailsWithIt) {
   EXPECT_EQ(balance(AccountKind::merchant_main, "m"), overlapped ? 5 : 15);
 }
 
+// The stored answer of key "k1", and a hold on its commit: on PostgreSQL another
+// transaction inserts the same key and does not finish (release() ends it), so the
+// write-back of a batch that stores k1 waits for it. Nothing to hold on SQLite.
+class KeyOnHold {
+ public:
+  explicit KeyOnHold(testing::TestDatabase& database) {
+    if (!database.connect()->commits_in_background()) return;
+    blocker_ = database.connect();
+    EXPECT_TRUE(blocker_->begin().ok());
+    EXPECT_TRUE(storage::Store(*blocker_).insert_idempotent_response("m", "/t", "k1", response, 1).ok());
+  }
+  bool holds() const { return blocker_ != nullptr; }
+  void release() {
+    if (blocker_) {
+      EXPECT_TRUE(blocker_->rollback().ok());
+    }
+  }
+  bool store(storage::Store& store) const {
+    return store.insert_idempotent_response("m", "/t", "k1", response, 1).ok();
+  }
+
+  const storage::StoredResponse response{"hash-1", 201, "application/json", "{\"first\":true}"};
+
+ private:
+  std::unique_ptr<storage::Connection> blocker_;
+};
+
+// A hot command that looks key "k1" up and hands over what it found, then whether it is durable.
+struct KeyLookup {
+  Command command() {
+    Command lookup;
+    lookup.hot = true;
+    lookup.idempotency_key = storage::IdempotencyKeyRef{"m", "/t", "k1"};
+    lookup.apply = [this](storage::Store& store) {
+      auto found = store.find_idempotent_response("m", "/t", "k1");
+      seen.set_value(found.ok() ? *found : std::nullopt);
+      return true;
+    };
+    lookup.done = [this](bool durable_now) { durable.set_value(durable_now); };
+    return lookup;
+  }
+  std::promise<std::optional<storage::StoredResponse>> seen;
+  std::promise<bool> durable;
+};
+
 // A key stored by the batch in flight is not in the database yet, for a reader; the next
 // batch still finds it (the cache keeps the previous batch's keys for its lookup). On
-// PostgreSQL the batch in flight is held there: another transaction has inserted the same
-// key and not finished, so the write-back's INSERT waits for it until the lookup has run.
-// (On SQLite, which commits at once, the key is simply in the database by then.)
+// PostgreSQL the batch in flight is held there (KeyOnHold) until the lookup has run. (On
+// SQLite, which commits at once, the key is simply in the database by then.)
 TEST_P(WriterTest, TheNextBatchFindsTheKeysOfTheBatchInFlight) {
-  const storage::StoredResponse response{"hash-1", 201, "application/json", "{\"first\":true}"};
-  std::unique_ptr<storage::Connection> blocker;
-  if (database_->connect()->commits_in_background()) {
-    blocker = database_->connect();
-    ASSERT_TRUE(blocker->begin().ok());
-    ASSERT_TRUE(storage::Store(*blocker).insert_idempotent_response("m", "/t", "k1", response, 1).ok());
-  }
-  HotPause storing(*writer_, [&](storage::Store& store) {
-    return store.insert_idempotent_response("m", "/t", "k1", response, 1).ok();
-  });
-  std::promise<std::optional<storage::StoredResponse>> seen;
-  Command lookup;
-  lookup.hot = true;
-  lookup.idempotency_key = storage::IdempotencyKeyRef{"m", "/t", "k1"};
-  lookup.apply = [&seen](storage::Store& store) {
-    auto found = store.find_idempotent_response("m", "/t", "k1");
-    seen.set_value(found.ok() ? *found : std::nullopt);
-    return true;
-  };
-  std::promise<bool> lookup_durable;
-  lookup.done = [&lookup_durable](bool durable) { lookup_durable.set_value(durable); };
-  ASSERT_TRUE(writer_->submit(std::move(lookup)));
+  KeyOnHold hold(*database_);
+  HotPause storing(*writer_, [&hold](storage::Store& store) { return hold.store(store); });
+  KeyLookup lookup;
+  ASSERT_TRUE(writer_->submit(lookup.command()));
   storing.release();
-  auto found = seen.get_future().get();
-  if (blocker) {
-    ASSERT_TRUE(blocker->rollback().ok());  // lets the batch in flight commit
-  }
+  auto found = lookup.seen.get_future().get();
+  hold.release();  // lets the batch in flight commit
   EXPECT_TRUE(storing.durable());
   ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->body, response.body);
-  EXPECT_TRUE(lookup_durable.get_future().get());
+  EXPECT_EQ(found->body, hold.response.body);
+  EXPECT_TRUE(lookup.durable.get_future().get());
 }
 
 // On PostgreSQL a hot command that arrives while the batch in flight has not committed
@@ -223,52 +247,31 @@ TEST_P(WriterTest, TheNextBatchFindsTheKeysOfTheBatchInFlight) {
 // first command submits it). On SQLite, which commits at once, the command forms a batch of
 // its own and finds the key in the database.
 TEST_P(WriterTest, CommandsArrivingWhileACommitIsInFlightJoinTheNextBatch) {
-  const storage::StoredResponse response{"hash-1", 201, "application/json", "{\"first\":true}"};
-  const bool overlapped = database_->connect()->commits_in_background();
-  std::unique_ptr<storage::Connection> blocker;
-  if (overlapped) {
-    blocker = database_->connect();
-    ASSERT_TRUE(blocker->begin().ok());
-    ASSERT_TRUE(storage::Store(*blocker).insert_idempotent_response("m", "/t", "k1", response, 1).ok());
-  }
-  HotPause storing(*writer_, [&](storage::Store& store) {
-    return store.insert_idempotent_response("m", "/t", "k1", response, 1).ok();
-  });
-  std::promise<std::optional<storage::StoredResponse>> seen;
-  std::promise<bool> joined_durable;
-  Command joining;
-  joining.hot = true;
-  joining.idempotency_key = storage::IdempotencyKeyRef{"m", "/t", "k1"};
-  joining.apply = [&seen](storage::Store& store) {
-    auto found = store.find_idempotent_response("m", "/t", "k1");
-    seen.set_value(found.ok() ? *found : std::nullopt);
-    return true;
-  };
-  joining.done = [&joined_durable](bool durable) { joined_durable.set_value(durable); };
+  KeyOnHold hold(*database_);
+  HotPause storing(*writer_, [&hold](storage::Store& store) { return hold.store(store); });
+  KeyLookup joining;
   Command first;
   first.hot = true;
   first.idempotency_key = storage::IdempotencyKeyRef{"m", "/t", "k2"};
-  first.apply = [this, &joining](storage::Store&) { return writer_->submit(std::move(joining)); };
+  first.apply = [this, &joining](storage::Store&) { return writer_->submit(joining.command()); };
   std::promise<bool> first_durable;
   first.done = [&first_durable](bool durable) { first_durable.set_value(durable); };
   ASSERT_TRUE(writer_->submit(std::move(first)));
   storing.release();
-  // Without joining, the command would wait for the commit that the blocker holds.
-  auto seen_future = seen.get_future();
-  const bool applied_in_time = seen_future.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
-  if (blocker) {
-    ASSERT_TRUE(blocker->rollback().ok());  // lets the batch in flight commit
-  }
+  // Without joining, the command would wait for the commit that the hold keeps back.
+  auto seen = joining.seen.get_future();
+  const bool applied_in_time = seen.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  hold.release();
   EXPECT_TRUE(applied_in_time);
-  const auto found = seen_future.get();
+  const auto found = seen.get();
   EXPECT_TRUE(storing.durable());
   EXPECT_TRUE(first_durable.get_future().get());
-  EXPECT_TRUE(joined_durable.get_future().get());
+  EXPECT_TRUE(joining.durable.get_future().get());
   ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->body, response.body);
+  EXPECT_EQ(found->body, hold.response.body);
   // The holder's batch, then the first command's with the one that joined it (on SQLite a
   // batch each).
-  const std::string commits = "issuerd_commits_total " + std::to_string(overlapped ? 2 : 3) + "\n";
+  const std::string commits = "issuerd_commits_total " + std::to_string(hold.holds() ? 2 : 3) + "\n";
   EXPECT_NE(metrics_.render().find(commits), std::string::npos) << metrics_.render();
 }
 
