@@ -88,11 +88,7 @@ void Writer::apply_batch(std::deque<Command>& batch) {
   if (!in_flight_all_hot_) settle_in_flight();
   bool durable = connection_->begin().ok();
   if (!durable) log::error("begin_failed", {});
-  if (durable) durable = prefetch_idempotency_keys(batch);
-  for (Command& command : batch) {
-    if (!durable) break;
-    durable = command.hot ? run_hot(command) : run_in_savepoint(command);
-  }
+  if (durable) durable = prefetch_idempotency_keys(batch) && run_commands(batch);
   if (durable) durable = top_up(batch);
   // This batch was applied to a cache holding the one in flight: it can only commit if that did.
   if (!settle_in_flight()) durable = false;
@@ -154,13 +150,16 @@ bool Writer::top_up(std::deque<Command>& batch) {
       take_queued(joining, limits_.batch_commands_max - batch.size(), /*hot_only=*/true);
     }
     if (joining.empty()) return true;
-    bool durable = prefetch_idempotency_keys(joining, /*joining_batch=*/true);
-    for (Command& command : joining) {
-      if (!durable) break;
-      durable = run_hot(command);
-    }
+    const bool durable = prefetch_idempotency_keys(joining, /*joining_batch=*/true) && run_commands(joining);
     std::move(joining.begin(), joining.end(), std::back_inserter(batch));
     if (!durable) return false;
+  }
+  return true;
+}
+
+bool Writer::run_commands(std::deque<Command>& commands) {
+  for (Command& command : commands) {
+    if (!(command.hot ? run_hot(command) : run_in_savepoint(command))) return false;
   }
   return true;
 }

@@ -86,6 +86,8 @@ class Writer {
   // While the commit in flight has not finished, hot commands queued meanwhile join the batch.
   bool top_up(std::deque<Command>& batch);
   bool prefetch_idempotency_keys(const std::deque<Command>& batch, bool joining_batch = false);
+  // Runs the commands in order, stopping at the first that leaves the batch unable to commit.
+  bool run_commands(std::deque<Command>& commands);
   bool run_hot(Command& command);
   bool run_in_savepoint(Command& command);
   // Waits for the batch in flight to commit and answers it; false when its commit failed.
