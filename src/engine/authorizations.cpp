@@ -206,6 +206,14 @@ Status record_card_transaction(storage::Store& store, const AuthorizationRecord&
   return notify(store, a, tx_type, tx_status, amount_minor, now_ms);
 }
 
+// An authorization's CHARGE card transaction is the authorization row itself (migration
+// 0009): this sets what it shows and tells the merchant.
+Status record_charge(storage::Store& store, AuthorizationRecord& a, const std::string& tx_status,
+                     std::int64_t charge_minor, std::int64_t now_ms) {
+  a.charge_minor = charge_minor;
+  return notify(store, a, "CHARGE", tx_status, charge_minor, now_ms);
+}
+
 Result<std::int64_t> available(storage::Store& store, const AccountRef& ref, std::int64_t now_ms) {
   ISSUERD_ASSIGN(domain::Account account, load(store, ref, now_ms));
   return account.available_minor();
@@ -249,17 +257,17 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   auto converted = to_card_amount(store, in.amount_minor, in.currency, card, std::nullopt);
   if (!converted.ok() && converted.error().reason == "amount_out_of_range") {
     mark_declined(a, domain::declined("13", "amount_out_of_range"));
-    return record_card_transaction(store, a, card, "CHARGE", "REJECT", 0, a.detail_id, in.now_ms);
+    return record_charge(store, a, "REJECT", 0, in.now_ms);
   }
   ISSUERD_ASSIGN(auto amount, std::move(converted));
   if (!amount) {
     mark_declined(a, domain::declined("05", "no_fx_rate"));
-    return record_card_transaction(store, a, card, "CHARGE", "REJECT", 0, a.detail_id, in.now_ms);
+    return record_charge(store, a, "REJECT", 0, in.now_ms);
   }
   if (amount->total_minor <= 0) {
     // Worth less than one minor unit of the card's currency: ISO 8583 13, invalid amount.
     mark_declined(a, domain::declined("13", "amount_below_minor_unit"));
-    return record_card_transaction(store, a, card, "CHARGE", "REJECT", 0, a.detail_id, in.now_ms);
+    return record_charge(store, a, "REJECT", 0, in.now_ms);
   }
   a.amount_minor = amount->total_minor;
   a.fx_fee_minor = amount->fee_minor;
@@ -277,8 +285,7 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   if (decision.approved && funding_info.frozen) decision = domain::declined("62", "quota_frozen");
   if (!decision.approved) {
     mark_declined(a, decision);
-    return record_card_transaction(store, a, card, "CHARGE", "REJECT", a.amount_minor - a.fx_fee_minor, a.detail_id,
-                                   in.now_ms);
+    return record_charge(store, a, "REJECT", a.amount_minor - a.fx_fee_minor, in.now_ms);
   }
   ISSUERD_TRY(domain::hold(funding, a.amount_minor));
   ISSUERD_TRY(store.save_account(funding));
@@ -289,8 +296,7 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   a.response_code = "00";
   a.held_minor = a.counted_minor = a.amount_minor;
   ISSUERD_TRY(rewrite_hold(store, a, funding, in.now_ms));
-  ISSUERD_TRY(record_card_transaction(store, a, card, "CHARGE", "PENDING", a.amount_minor - a.fx_fee_minor, a.detail_id,
-                                      in.now_ms));
+  ISSUERD_TRY(record_charge(store, a, "PENDING", a.amount_minor - a.fx_fee_minor, in.now_ms));
   return apply_auto_top_up(store, card.merchant_id, card.card_id, in.now_ms);
 }
 
@@ -348,10 +354,7 @@ Result<AuthorizationOutcome> release_hold(storage::Store& store, const std::opti
     release_minor = amount.total_minor;
   }
   ISSUERD_TRY(release_part(store, a, release_minor, now_ms));
-  if (a.held_minor == 0) {
-    a.state = closed_state;
-    ISSUERD_TRY(store.cards().update_transaction_status(a.detail_id, "CANCELED", std::nullopt));
-  }
+  if (a.held_minor == 0) a.state = closed_state;  // its CHARGE shows as CANCELED
   a.updated_at_ms = now_ms;
   ISSUERD_TRY(store.authorizations().update(a));
   ISSUERD_TRY(notify(store, a, "CHARGE", a.held_minor == 0 ? "CANCELED" : "PENDING", release_minor, now_ms));
@@ -416,12 +419,9 @@ Result<AuthorizationOutcome> capture(storage::Store& store, const std::optional<
   a.state = "captured";
   a.captured_minor = a.counted_minor = amount.total_minor;
   a.updated_at_ms = now_ms;
+  a.posted_at_ms = now_ms;
+  ISSUERD_TRY(record_charge(store, a, "POSTED", amount.total_minor - amount.fee_minor, now_ms));
   ISSUERD_TRY(store.authorizations().update(a));
-  ISSUERD_TRY(store.connection().execute("UPDATE card_transactions SET tx_status = 'POSTED', amount_minor = ?, "
-                                         "posted_at_ms = ? WHERE detail_id = ?",
-                                         std::vector<storage::SqlValue>{amount.total_minor - amount.fee_minor, now_ms,
-                                                                        a.detail_id}));
-  ISSUERD_TRY(notify(store, a, "CHARGE", "POSTED", amount.total_minor - amount.fee_minor, now_ms));
   if (amount.fee_minor > 0) {
     ISSUERD_TRY(record_card_transaction(store, a, card, "FEE", "POSTED", amount.fee_minor, next_id(), now_ms));
   }

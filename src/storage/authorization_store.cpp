@@ -41,6 +41,8 @@ AuthorizationRecord from_row(const Row& r) {
   a.detail_id = r.text(25);
   a.created_at_ms = r.integer(26);
   a.updated_at_ms = r.integer(27);
+  a.charge_minor = r.integer(28);
+  a.posted_at_ms = r.optional_integer(29);
   return a;
 }
 
@@ -69,9 +71,11 @@ Status AuthorizationStore::update(const AuthorizationRecord& a) {
   }
   ISSUERD_TRY(run_execute(db_,
                           "UPDATE authorizations SET state = ?, held_minor = ?, captured_minor = ?, refunded_minor = ?, "
-                          "counted_minor = ?, hold_transfer_id = ?, updated_at_ms = ? WHERE authorization_id = ?",
+                          "counted_minor = ?, hold_transfer_id = ?, updated_at_ms = ?, charge_minor = ?, posted_at_ms = ? "
+                          "WHERE authorization_id = ?",
                           {a.state, a.held_minor, a.captured_minor, a.refunded_minor, a.counted_minor,
-                           nullable(a.hold_transfer_id), a.updated_at_ms, a.authorization_id}));
+                           nullable(a.hold_transfer_id), a.updated_at_ms, a.charge_minor, nullable(a.posted_at_ms),
+                           a.authorization_id}));
   return Status::success();
 }
 
@@ -97,20 +101,13 @@ Result<std::int64_t> AuthorizationStore::counted_in_window(const std::string& ca
     // back, they are summed again): forgetting them keeps the cache from growing by a window
     // a day per card.
     std::erase_if(*cached, [from_ms](const WindowUsage& window) { return window.end_ms <= from_ms; });
-    // The sum must see this batch's authorizations of the card and their card transactions.
-    InsertBuffer* const buffers[] = {&cache_->authorizations, &cache_->card_transactions};
-    ISSUERD_TRY(flush_buffers(db_, buffers));
+    // The sum must see this batch's authorizations of the card.
+    ISSUERD_TRY(cache_->authorizations.flush(db_));
   }
-  // Every authorization of a card has its card transaction, with the same detail id and
-  // time; the window is found through the card transactions' index by card (migration 0006
-  // says why authorizations have none).
-  ISSUERD_ASSIGN(auto rows,
-                 run_query(db_,
-                           "SELECT COALESCE(SUM(a.counted_minor), 0) FROM card_transactions t "
-                           "JOIN authorizations a ON a.detail_id = t.detail_id "
-                           "WHERE t.merchant_id = (SELECT merchant_id FROM cards WHERE card_id = ?) AND t.card_id = ? "
-                           "AND t.created_at_ms >= ? AND t.created_at_ms < ? AND a.card_id = ? AND a.transaction_type = ?",
-                           {card_id, card_id, from_ms, to_ms, card_id, transaction_type}));
+  ISSUERD_ASSIGN(auto rows, run_query(db_,
+                                      "SELECT COALESCE(SUM(counted_minor), 0) FROM authorizations WHERE card_id = ? "
+                                      "AND created_at_ms >= ? AND created_at_ms < ? AND transaction_type = ?",
+                                      {card_id, from_ms, to_ms, transaction_type}));
   const std::int64_t used_minor = rows[0].integer(0);
   if (cached != nullptr) cached->push_back(WindowUsage{from_ms, to_ms, used_minor});
   return used_minor;

@@ -37,9 +37,13 @@ struct AuthorizationRecord {
   std::string funding_kind;
   std::string funding_owner_id;
   std::optional<std::string> hold_transfer_id;
-  std::string detail_id;
+  std::string detail_id;  // of the CHARGE card transaction this authorization shows as
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  // What the CHARGE shows: the amount in the card's currency without the FX fee (0 when
+  // declined before conversion; at capture, the captured amount), and when it was captured.
+  std::int64_t charge_minor = 0;
+  std::optional<std::int64_t> posted_at_ms;
 };
 
 class AuthorizationStore {
@@ -48,7 +52,8 @@ class AuthorizationStore {
   // when written otherwise; nullptr for readers.
   explicit AuthorizationStore(Connection& connection, WriteBehind* cache = nullptr) : db_(connection), cache_(cache) {}
   Status insert(const AuthorizationRecord& authorization);
-  // Writes the mutable columns: state, held, captured, refunded, counted, hold_transfer_id, updated_at.
+  // Writes the mutable columns: state, held, captured, refunded, counted, hold_transfer_id,
+  // updated_at, charge and posted_at.
   Status update(const AuthorizationRecord& authorization);
   Result<std::optional<AuthorizationRecord>> find(const std::string& authorization_id);
   // What a card has used of one transaction type in [from_ms, to_ms).

@@ -40,8 +40,8 @@ inline constexpr TableShape authorizations_table{
     "authorization_id, merchant_id, card_id, status, state, transaction_type, currency, amount_minor, fx_fee_minor, "
     "original_amount_minor, original_currency, fx_rate, held_minor, captured_minor, refunded_minor, counted_minor, "
     "response_code, decline_reason, merchant_name, merchant_mcc, merchant_country, card_present, funding_kind, "
-    "funding_owner_id, hold_transfer_id, detail_id, created_at_ms, updated_at_ms",
-    28};
+    "funding_owner_id, hold_transfer_id, detail_id, created_at_ms, updated_at_ms, charge_minor, posted_at_ms",
+    30};
 
 inline constexpr TableShape card_transactions_table{
     "card_transactions",

@@ -88,8 +88,6 @@ constexpr const char* order_columns =
     "order_no, merchant_id, card_id, request_id, kind, amount_minor, fee_minor, currency, status, transfer_id, "
     "created_at_ms";
 
-constexpr const char* transaction_columns = card_transactions_table.columns;
-
 CardTransactionRecord transaction_from(const Row& r) {
   return CardTransactionRecord{r.text(0),           r.text(1),           r.text(2),           r.text(3),
                                r.text(4),           r.text(5),           r.integer(6),        r.text(7),
@@ -98,16 +96,30 @@ CardTransactionRecord transaction_from(const Row& r) {
                                r.optional_integer(16)};
 }
 
-// The WHERE clause of a transaction filter. Unused filters compare against themselves
+// A card's transactions: its own rows, and its authorizations as the CHARGE each shows as
+// (migration 0009), the status following the authorization's state. The merchant and card
+// are the first four parameters.
+constexpr const char* transactions_of_card =
+    " FROM (SELECT detail_id, merchant_id, card_id, user_id, tx_type, tx_status, amount_minor, currency, order_no, "
+    "merchant_name, merchant_mcc, merchant_country, merchant_category, auth_amount_minor, auth_currency, "
+    "created_at_ms, posted_at_ms FROM card_transactions WHERE merchant_id = ? AND card_id = ? "
+    "UNION ALL SELECT a.detail_id, a.merchant_id, a.card_id, c.user_id, 'CHARGE', "
+    "CASE a.state WHEN 'pending' THEN 'PENDING' WHEN 'captured' THEN 'POSTED' WHEN 'declined' THEN 'REJECT' "
+    "ELSE 'CANCELED' END, a.charge_minor, a.currency, NULL, a.merchant_name, a.merchant_mcc, a.merchant_country, "
+    "NULL, a.original_amount_minor, a.original_currency, a.created_at_ms, a.posted_at_ms "
+    "FROM authorizations a JOIN cards c ON c.card_id = a.card_id WHERE a.merchant_id = ? AND a.card_id = ?) AS t";
+
+// The WHERE clause of the other filters. Unused filters compare against themselves
 // ('' = '' / 0 = 0) so one prepared statement serves every combination.
 constexpr const char* transaction_where =
-    " WHERE merchant_id = ? AND card_id = ? AND (? = '' OR order_no = ?) AND (? = '' OR detail_id = ?) "
+    " WHERE (? = '' OR order_no = ?) AND (? = '' OR detail_id = ?) "
     "AND (? = '' OR tx_status = ?) AND (? = '' OR tx_type = ?) AND (? = CAST(0 AS BIGINT) OR created_at_ms >= ?) "
     "AND (? = CAST(0 AS BIGINT) OR created_at_ms <= ?)";
 
 std::vector<SqlValue> transaction_params(const CardTransactionFilter& f) {
-  return {f.merchant_id, f.card_id, f.order_no, f.order_no, f.detail_id, f.detail_id, f.tx_status, f.tx_status,
-          f.tx_type, f.tx_type, f.created_from_ms, f.created_from_ms, f.created_to_ms, f.created_to_ms};
+  return {f.merchant_id, f.card_id, f.merchant_id, f.card_id, f.order_no, f.order_no, f.detail_id, f.detail_id,
+          f.tx_status, f.tx_status, f.tx_type, f.tx_type, f.created_from_ms, f.created_from_ms, f.created_to_ms,
+          f.created_to_ms};
 }
 
 }  // namespace
@@ -417,20 +429,12 @@ Status CardStore::insert_transaction(const CardTransactionRecord& t) {
   return insert_row(db_, card_transactions_table, card_transaction_row(t));
 }
 
-Status CardStore::update_transaction_status(const std::string& detail_id, const std::string& tx_status,
-                                            std::optional<std::int64_t> posted_at_ms) {
-  ISSUERD_ASSERT(cache_ == nullptr || !cache_->serving());  // hot commands only add transactions
-  ISSUERD_TRY(run_execute(db_, "UPDATE card_transactions SET tx_status = ?, posted_at_ms = ? WHERE detail_id = ?",
-                          {tx_status, nullable(posted_at_ms), detail_id}));
-  return Status::success();
-}
-
 Result<std::vector<CardTransactionRecord>> CardStore::list_transactions(const CardTransactionFilter& filter,
                                                                         std::int64_t offset, std::int64_t limit) {
   std::vector<SqlValue> params = transaction_params(filter);
   params.emplace_back(limit);
   params.emplace_back(offset);
-  ISSUERD_ASSIGN(auto rows, db_.query(std::string("SELECT ") + transaction_columns + " FROM card_transactions" +
+  ISSUERD_ASSIGN(auto rows, db_.query(std::string("SELECT ") + card_transactions_table.columns + transactions_of_card +
                                           transaction_where + " ORDER BY created_at_ms DESC, detail_id DESC LIMIT ? OFFSET ?",
                                       params));
   std::vector<CardTransactionRecord> transactions;
@@ -440,7 +444,7 @@ Result<std::vector<CardTransactionRecord>> CardStore::list_transactions(const Ca
 
 Result<std::int64_t> CardStore::count_transactions(const CardTransactionFilter& filter) {
   const std::vector<SqlValue> params = transaction_params(filter);
-  ISSUERD_ASSIGN(auto rows, db_.query(std::string("SELECT COUNT(*) FROM card_transactions") + transaction_where, params));
+  ISSUERD_ASSIGN(auto rows, db_.query(std::string("SELECT COUNT(*)") + transactions_of_card + transaction_where, params));
   return rows[0].integer(0);
 }
 

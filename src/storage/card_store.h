@@ -203,8 +203,6 @@ class CardStore {
   Status insert_order(const CardOrderRecord& order);
   Result<std::optional<CardOrderRecord>> find_order(const std::string& merchant_id, const std::string& order_no);
   Status insert_transaction(const CardTransactionRecord& transaction);
-  Status update_transaction_status(const std::string& detail_id, const std::string& tx_status,
-                                   std::optional<std::int64_t> posted_at_ms);
   Result<std::vector<CardTransactionRecord>> list_transactions(const CardTransactionFilter& filter, std::int64_t offset,
                                                                std::int64_t limit);
   Result<std::int64_t> count_transactions(const CardTransactionFilter& filter);

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "common/ids.h"
 #include "storage/migrations.h"
 #include "support/test_database.h"
+#include "support/test_records.h"
 
 namespace issuerd::storage {
 namespace {
@@ -45,15 +48,7 @@ TEST_P(StoreTest, MigrateIsIdempotentAndRefusesNewerDatabase) {
 // indexes survive it, and a reference to a missing account is no longer refused.
 TEST_P(StoreTest, TransfersRebuiltWithoutForeignKeysKeepTheirRows) {
   testing::TestDatabase fresh(GetParam());
-  auto db = fresh.connect();
-  ASSERT_TRUE(db->execute_script("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                                 "applied_at_ms BIGINT NOT NULL)").ok());
-  for (const Migration& migration : embedded_migrations()) {
-    if (migration.version >= 8) break;
-    ASSERT_TRUE(db->execute_script(migration.sql).ok()) << migration.name;
-    const SqlValue row[] = {std::int64_t{migration.version}, migration.name, std::int64_t{0}};
-    ASSERT_TRUE(db->execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)", row).ok());
-  }
+  auto db = fresh.connect_migrated_before(8);
   Store before(*db);
   auto world = before.find_or_create_account(AccountKind::world, "", "USD", 1);
   auto main = before.find_or_create_account(AccountKind::merchant_main, "m1", "USD", 1);
@@ -89,6 +84,91 @@ TEST_P(StoreTest, TransfersRebuiltWithoutForeignKeysKeepTheirRows) {
   EXPECT_TRUE(after.insert_transfer({"t3", "nowhere", world->account_id, 1, "USD", "deposit",
                                      domain::TransferStatus::posted, "r3", 7}).ok());
   EXPECT_EQ(*after.count_transfers_with_unknown_accounts(), 1);
+}
+
+// Migration 0009 folds each authorization's CHARGE card transaction into the authorization:
+// the card's transaction list shows the same CHARGE rows as before, the other types stay
+// where they were, and the window sums still count every authorization.
+TEST_P(StoreTest, ChargesFoldedIntoAuthorizationsListAsBefore) {
+  testing::TestDatabase fresh(GetParam());
+  auto db = fresh.connect_migrated_before(9);
+  Store before(*db);
+  const CardRecord card = testing::insert_test_card(before);
+  auto charge = [&](const std::string& detail_id, const std::string& status, std::int64_t amount_minor,
+                    std::int64_t at_ms, std::optional<std::int64_t> posted_at_ms) {
+    CardTransactionRecord tx{detail_id, card.merchant_id, card.card_id, card.user_id, "CHARGE", status, amount_minor,
+                             "USD", std::nullopt, "Shop " + detail_id, "5411", "SG", std::nullopt, 501, "EUR", at_ms,
+                             posted_at_ms};
+    EXPECT_TRUE(before.cards().insert_transaction(tx).ok());
+    return tx;
+  };
+  // An authorization as written before 0009, of 5.01 EUR (its CHARGE's auth amount).
+  auto old_authorization = [&](const std::string& detail_id, const std::string& card_id, const std::string& state,
+                               std::int64_t counted_minor, std::int64_t at_ms) {
+    const SqlValue row[] = {next_id(), card.merchant_id, card_id, state == "declined" ? "DECLINED" : "APPROVED", state,
+                            "PURCHASE", "USD", std::int64_t{500}, std::int64_t{0}, std::int64_t{501}, "EUR", nullptr,
+                            std::int64_t{0}, std::int64_t{0}, std::int64_t{0}, counted_minor, "00", nullptr,
+                            "Shop " + detail_id, "5411", "SG", std::int64_t{1}, "card", card_id, nullptr, detail_id,
+                            at_ms, at_ms};
+    auto inserted = db->execute(
+        "INSERT INTO authorizations (authorization_id, merchant_id, card_id, status, state, transaction_type, currency, "
+        "amount_minor, fx_fee_minor, original_amount_minor, original_currency, fx_rate, held_minor, captured_minor, "
+        "refunded_minor, counted_minor, response_code, decline_reason, merchant_name, merchant_mcc, merchant_country, "
+        "card_present, funding_kind, funding_owner_id, hold_transfer_id, detail_id, created_at_ms, updated_at_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        row);
+    EXPECT_TRUE(inserted.ok()) << inserted.error().message;
+  };
+  const std::vector<CardTransactionRecord> charges = {charge("d1", "POSTED", 380, 10, 40), charge("d2", "REJECT", 0, 20, {}),
+                                                      charge("d3", "CANCELED", 500, 30, {}),
+                                                      charge("d4", "PENDING", 500, 40, {})};
+  old_authorization("d1", card.card_id, "captured", 390, 10);
+  old_authorization("d2", card.card_id, "declined", 0, 20);
+  old_authorization("d3", card.card_id, "reversed", 0, 30);
+  old_authorization("d4", card.card_id, "pending", 500, 40);
+  old_authorization("d5", "", "declined", 0, 50);  // card unknown: it never had a card transaction
+  CardTransactionRecord fee = charges[0];
+  fee.detail_id = "f1";
+  fee.tx_type = "FEE";
+  fee.amount_minor = 10;
+  ASSERT_TRUE(before.cards().insert_transaction(fee).ok());
+  const CardTransactionRecord top_up = top_up_transaction("t1", card, 2000, true, "o1", 5);
+  ASSERT_TRUE(before.cards().insert_transaction(top_up).ok());
+
+  auto version = migrate(*db);
+  ASSERT_TRUE(version.ok()) << version.error().message;
+  Store after(*db);
+  CardTransactionFilter filter;
+  filter.merchant_id = card.merchant_id;
+  filter.card_id = card.card_id;
+  const auto listed = after.cards().list_transactions(filter, 0, 100);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  std::map<std::string, CardTransactionRecord> expected{{"f1", fee}, {"t1", top_up}};
+  for (const CardTransactionRecord& tx : charges) expected[tx.detail_id] = tx;
+  std::vector<std::string> order;
+  for (const CardTransactionRecord& tx : *listed) {
+    order.push_back(tx.detail_id);
+    ASSERT_TRUE(expected.contains(tx.detail_id)) << tx.detail_id;
+    EXPECT_EQ(card_transaction_row(tx), card_transaction_row(expected.at(tx.detail_id))) << tx.detail_id;
+  }
+  // Newest first; at the same time, the larger detail id first.
+  EXPECT_EQ(order, (std::vector<std::string>{"d4", "d3", "d2", "f1", "d1", "t1"}));
+  auto charge_rows_left = db->query("SELECT COUNT(*) FROM card_transactions WHERE tx_type = 'CHARGE'", {});
+  ASSERT_TRUE(charge_rows_left.ok());
+  EXPECT_EQ((*charge_rows_left)[0].integer(0), 0);
+  filter.tx_status = "CANCELED";
+  EXPECT_EQ(*after.cards().count_transactions(filter), 1);
+  filter.tx_status.clear();
+  filter.tx_type = "CHARGE";
+  EXPECT_EQ(*after.cards().count_transactions(filter), 4);
+  EXPECT_EQ(*after.authorizations().counted_in_window(card.card_id, "PURCHASE", 0, 100), 890);
+  EXPECT_EQ(*after.authorizations().counted_in_window(card.card_id, "PURCHASE", 15, 100), 500);
+  auto indexes = db->query(GetParam() == Dialect::sqlite
+                               ? "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'authorizations_by_%'"
+                               : "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'authorizations_by_%'",
+                           {});
+  ASSERT_TRUE(indexes.ok() && indexes->size() == 1u);
+  EXPECT_EQ((*indexes)[0].text(0), "authorizations_by_card");
 }
 
 TEST_P(StoreTest, MerchantsRoundTrip) {

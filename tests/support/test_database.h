@@ -33,6 +33,9 @@ class TestDatabase {
   std::unique_ptr<storage::Connection> connect() const;  // asserts success
   // connect(), then the migrations: a database with every table (throws on failure).
   std::unique_ptr<storage::Connection> connect_migrated() const;
+  // connect(), then only the migrations older than `version`, recorded as applied: the
+  // database an older issuerd left, for testing what a migration does to its rows.
+  std::unique_ptr<storage::Connection> connect_migrated_before(int version) const;
 
  private:
   storage::Dialect dialect_;
