@@ -1,5 +1,6 @@
 #include "common/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -126,7 +127,19 @@ void ObjectText::start_member(std::string_view key) {
 
 ObjectText& ObjectText::add_text(std::string_view key, std::string_view text) {
   start_member(key);
-  text_ += bj::serialize(bj::string_view(text.data(), text.size()));
+  // Ids, codes, amounts and times need no escaping: appended as they are, without the
+  // serializer's allocation.
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    text_ += '"';
+    text_ += text;
+    text_ += '"';
+  } else {
+    text_ += bj::serialize(bj::string_view(text.data(), text.size()));
+  }
   return *this;
 }
 

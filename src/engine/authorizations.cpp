@@ -173,14 +173,12 @@ std::string bill_event(const AuthorizationRecord& a, const std::string& tx_type,
 }
 
 // The MusePay-shaped CARD_BILL_TRANSACTION, and for cards AdPos issued, AdPos's own shape.
-Status notify(storage::Store& store, const AuthorizationRecord& a, const std::string& tx_type,
+Status notify(storage::Store& store, const AuthorizationRecord& a, const CardRecord& card, const std::string& tx_type,
               const std::string& tx_status, std::int64_t amount_minor, std::int64_t now_ms) {
   ISSUERD_TRY(enqueue_callback_text(store, a.merchant_id, "CARD_BILL_TRANSACTION",
                                     bill_event(a, tx_type, tx_status, amount_minor), now_ms));
-  if (a.card_id.empty()) return Status::success();
-  ISSUERD_ASSIGN(auto card, store.cards().find_card(a.merchant_id, a.card_id));
-  if (!card || card->origin != "adpos") return Status::success();
-  return emit_adpos_transaction(store, a, *card, tx_type, tx_status, amount_minor, now_ms);
+  if (card.origin != "adpos") return Status::success();
+  return emit_adpos_transaction(store, a, card, tx_type, tx_status, amount_minor, now_ms);
 }
 
 Status record_card_transaction(storage::Store& store, const AuthorizationRecord& a, const CardRecord& card,
@@ -203,15 +201,15 @@ Status record_card_transaction(storage::Store& store, const AuthorizationRecord&
   tx.created_at_ms = now_ms;
   if (tx_status == "POSTED") tx.posted_at_ms = now_ms;
   ISSUERD_TRY(store.cards().insert_transaction(tx));
-  return notify(store, a, tx_type, tx_status, amount_minor, now_ms);
+  return notify(store, a, card, tx_type, tx_status, amount_minor, now_ms);
 }
 
 // An authorization's CHARGE card transaction is the authorization row itself (migration
 // 0009): this sets what it shows and tells the merchant.
-Status record_charge(storage::Store& store, AuthorizationRecord& a, const std::string& tx_status,
-                     std::int64_t charge_minor, std::int64_t now_ms) {
+Status record_charge(storage::Store& store, AuthorizationRecord& a, const CardRecord& card,
+                     const std::string& tx_status, std::int64_t charge_minor, std::int64_t now_ms) {
   a.charge_minor = charge_minor;
-  return notify(store, a, "CHARGE", tx_status, charge_minor, now_ms);
+  return notify(store, a, card, "CHARGE", tx_status, charge_minor, now_ms);
 }
 
 Result<std::int64_t> available(storage::Store& store, const AccountRef& ref, std::int64_t now_ms) {
@@ -257,17 +255,17 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   auto converted = to_card_amount(store, in.amount_minor, in.currency, card, std::nullopt);
   if (!converted.ok() && converted.error().reason == "amount_out_of_range") {
     mark_declined(a, domain::declined("13", "amount_out_of_range"));
-    return record_charge(store, a, "REJECT", 0, in.now_ms);
+    return record_charge(store, a, card, "REJECT", 0, in.now_ms);
   }
   ISSUERD_ASSIGN(auto amount, std::move(converted));
   if (!amount) {
     mark_declined(a, domain::declined("05", "no_fx_rate"));
-    return record_charge(store, a, "REJECT", 0, in.now_ms);
+    return record_charge(store, a, card, "REJECT", 0, in.now_ms);
   }
   if (amount->total_minor <= 0) {
     // Worth less than one minor unit of the card's currency: ISO 8583 13, invalid amount.
     mark_declined(a, domain::declined("13", "amount_below_minor_unit"));
-    return record_charge(store, a, "REJECT", 0, in.now_ms);
+    return record_charge(store, a, card, "REJECT", 0, in.now_ms);
   }
   a.amount_minor = amount->total_minor;
   a.fx_fee_minor = amount->fee_minor;
@@ -285,7 +283,7 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   if (decision.approved && funding_info.frozen) decision = domain::declined("62", "quota_frozen");
   if (!decision.approved) {
     mark_declined(a, decision);
-    return record_charge(store, a, "REJECT", a.amount_minor - a.fx_fee_minor, in.now_ms);
+    return record_charge(store, a, card, "REJECT", a.amount_minor - a.fx_fee_minor, in.now_ms);
   }
   ISSUERD_TRY(domain::hold(funding, a.amount_minor));
   ISSUERD_TRY(store.save_account(funding));
@@ -296,8 +294,8 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   a.response_code = "00";
   a.held_minor = a.counted_minor = a.amount_minor;
   ISSUERD_TRY(rewrite_hold(store, a, funding, in.now_ms));
-  ISSUERD_TRY(record_charge(store, a, "PENDING", a.amount_minor - a.fx_fee_minor, in.now_ms));
-  return apply_auto_top_up(store, card.merchant_id, card.card_id, in.now_ms);
+  ISSUERD_TRY(record_charge(store, a, card, "PENDING", a.amount_minor - a.fx_fee_minor, in.now_ms));
+  return apply_auto_top_up(store, capped, in.now_ms);
 }
 
 Result<CardRecord> card_of(storage::Store& store, const AuthorizationRecord& a) {
@@ -357,7 +355,7 @@ Result<AuthorizationOutcome> release_hold(storage::Store& store, const std::opti
   if (a.held_minor == 0) a.state = closed_state;  // its CHARGE shows as CANCELED
   a.updated_at_ms = now_ms;
   ISSUERD_TRY(store.authorizations().update(a));
-  ISSUERD_TRY(notify(store, a, "CHARGE", a.held_minor == 0 ? "CANCELED" : "PENDING", release_minor, now_ms));
+  ISSUERD_TRY(notify(store, a, card, "CHARGE", a.held_minor == 0 ? "CANCELED" : "PENDING", release_minor, now_ms));
   return outcome(store, a, now_ms);
 }
 
@@ -420,12 +418,12 @@ Result<AuthorizationOutcome> capture(storage::Store& store, const std::optional<
   a.captured_minor = a.counted_minor = amount.total_minor;
   a.updated_at_ms = now_ms;
   a.posted_at_ms = now_ms;
-  ISSUERD_TRY(record_charge(store, a, "POSTED", amount.total_minor - amount.fee_minor, now_ms));
+  ISSUERD_TRY(record_charge(store, a, card, "POSTED", amount.total_minor - amount.fee_minor, now_ms));
   ISSUERD_TRY(store.authorizations().update(a));
   if (amount.fee_minor > 0) {
     ISSUERD_TRY(record_card_transaction(store, a, card, "FEE", "POSTED", amount.fee_minor, next_id(), now_ms));
   }
-  ISSUERD_TRY(apply_auto_top_up(store, card.merchant_id, card.card_id, now_ms));
+  ISSUERD_TRY(apply_auto_top_up(store, card, now_ms));
   return outcome(store, a, now_ms);
 }
 

@@ -46,11 +46,9 @@ Status top_up_balance(storage::Store& store, const storage::CardRecord& card, st
 
 }  // namespace
 
-Status apply_auto_top_up(storage::Store& store, const std::string& merchant_id, const std::string& card_id,
-                         std::int64_t now_ms) {
-  ISSUERD_ASSIGN(auto found, store.cards().find_card(merchant_id, card_id));
-  if (!found || !found->auto_topup_min_minor || !found->auto_topup_amount_minor) return Status::success();
-  storage::CardRecord card = std::move(*found);
+Status apply_auto_top_up(storage::Store& store, const storage::CardRecord& card_now, std::int64_t now_ms) {
+  if (!card_now.auto_topup_min_minor || !card_now.auto_topup_amount_minor) return Status::success();
+  storage::CardRecord card = card_now;
   if (card.cap_limit_minor) {
     const std::int64_t remaining = *card.cap_limit_minor - card.cap_used_minor;
     if (remaining >= *card.auto_topup_min_minor) return Status::success();

@@ -12,7 +12,7 @@
 
 namespace issuerd::engine {
 
-Status apply_auto_top_up(storage::Store& store, const std::string& merchant_id, const std::string& card_id,
-                         std::int64_t now_ms);
+// `card` as it stands after the transaction (the caller has it at hand).
+Status apply_auto_top_up(storage::Store& store, const storage::CardRecord& card, std::int64_t now_ms);
 
 }  // namespace issuerd::engine

@@ -16,6 +16,10 @@ TEST(Rfc3339, ParsesAndFormats) {
   EXPECT_EQ(*parse_rfc3339_ms("2026-02-01T01:59:59+02:00"), 1769903999000);
   EXPECT_EQ(*parse_rfc3339_ms("2024-02-29T00:00:00Z"), 1709164800000);  // leap day
   EXPECT_EQ(format_rfc3339_ms(1769903999250), "2026-01-31T23:59:59.250Z");
+  EXPECT_EQ(format_rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339_ms(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339_ms(1709164800005), "2024-02-29T00:00:00.005Z");
+  EXPECT_EQ(format_rfc3339_ms(253402300799999), "9999-12-31T23:59:59.999Z");
   for (const char* bad : {"", "2026-01-31", "2026-01-31 23:59:59Z", "2026-13-01T00:00:00Z", "2026-01-31T23:59:59",
                           "2026-01-31T24:00:00Z", "yesterday"}) {
     EXPECT_FALSE(parse_rfc3339_ms(bad).ok()) << bad;
@@ -76,6 +80,16 @@ TEST(Json, AmountTextIsExact) {
   EXPECT_EQ(*json::required_amount_text(body, "d"), "0.1");
   EXPECT_FALSE(json::required_amount_text(body, "f").ok());
   EXPECT_EQ(json::required_amount_text(body, "g").error().reason, "wrong_type");
+}
+
+// Every byte alone and inside a plain text: written as the serialiser writes it, whichever
+// of ObjectText's two ways (as it is, or escaped) it takes.
+TEST(Json, ObjectTextWritesEveryByteAsTheSerialiser) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const std::string text = std::string("id-") + static_cast<char>(byte) + "-42";
+    EXPECT_EQ(json::ObjectText().add_text("k", text).finish(), json::to_string(boost::json::object{{"k", text}}))
+        << "byte " << byte;
+  }
 }
 
 // ObjectText must write what serialising the same boost::json object writes, escapes and
