@@ -37,7 +37,7 @@ Status apply_one(Connection& db, const Migration& migration) {
 
 }  // namespace
 
-Result<int> migrate(Connection& db) {
+Result<int> migrate(Connection& db, int below_version) {
   const auto& migrations = embedded_migrations();
   for (std::size_t i = 0; i < migrations.size(); ++i) {
     ISSUERD_ASSERT(migrations[i].version == static_cast<int>(i) + 1);
@@ -52,6 +52,7 @@ Result<int> migrate(Connection& db) {
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= version) continue;
+    if (below_version > 0 && migration.version >= below_version) break;
     ISSUERD_TRY(apply_one(db, migration));
     version = migration.version;
   }

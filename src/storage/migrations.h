@@ -22,6 +22,7 @@ class Connection;
 // Brings the database up to the newest embedded version, each migration in its own
 // transaction. A database whose schema_version is newer than this binary knows is refused
 // with failed_precondition, reason "database_too_new", and left untouched.
-Result<int> migrate(Connection& connection);
+// `below_version`: stop before that version (tests make the database an older issuerd left).
+Result<int> migrate(Connection& connection, int below_version = 0);
 
 }  // namespace issuerd::storage

@@ -168,21 +168,8 @@ std::unique_ptr<storage::Connection> TestDatabase::connect_migrated() const {
 
 std::unique_ptr<storage::Connection> TestDatabase::connect_migrated_before(int version) const {
   auto connection = connect();
-  auto check = [](const Status& status, const std::string& what) {
-    if (!status.ok()) throw std::runtime_error("TestDatabase::connect_migrated_before: " + what + ": " +
-                                               status.error().message);
-  };
-  check(connection->execute_script("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                                   "applied_at_ms BIGINT NOT NULL)"),
-        "schema_migrations");
-  for (const storage::Migration& migration : storage::embedded_migrations()) {
-    if (migration.version >= version) break;
-    check(connection->execute_script(migration.sql), migration.name);
-    const storage::SqlValue row[] = {std::int64_t{migration.version}, migration.name, std::int64_t{0}};
-    auto recorded = connection->execute("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)",
-                                        row);
-    check(recorded.ok() ? Status::success() : Status(recorded.take_error()), migration.name);
-  }
+  auto reached = storage::migrate(*connection, version);
+  if (!reached.ok()) throw std::runtime_error("TestDatabase::connect_migrated_before: " + reached.error().message);
   return connection;
 }
 
