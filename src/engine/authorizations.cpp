@@ -231,6 +231,7 @@ AuthorizationRecord new_record(const AuthorizeInput& in) {
   a.merchant_country = in.acceptor.country;
   a.card_present = in.card_present;
   a.created_at_ms = a.updated_at_ms = in.now_ms;
+  a.idempotency = in.idempotency;
   return a;
 }
 
@@ -377,12 +378,25 @@ Result<AuthorizationOutcome> authorize(storage::Store& store, const crypto::Plat
   if (!card) {
     mark_declined(a, domain::declined("14", "card_unknown"));
     a.funding_kind = domain::account_kind_name(domain::AccountKind::card);
-    ISSUERD_TRY(store.authorizations().insert(a));
-    return AuthorizationOutcome{a, std::nullopt};
+  } else {
+    ISSUERD_TRY(decide_for_card(store, keys, in, *card, a));
+    // Kept with the row: a replay's answer is rebuilt from it (first_answer).
+    ISSUERD_ASSIGN(a.available_after_minor, available(store, funding_of(a), in.now_ms));
   }
-  ISSUERD_TRY(decide_for_card(store, keys, in, *card, a));
   ISSUERD_TRY(store.authorizations().insert(a));
-  return outcome(store, a, in.now_ms);
+  return AuthorizationOutcome{a, a.available_after_minor};
+}
+
+Result<AuthorizationOutcome> first_answer(storage::Store& store, const std::string& authorization_id) {
+  ISSUERD_ASSIGN(auto found, store.authorizations().find(authorization_id));
+  ISSUERD_ASSERT(found.has_value());  // its key was found on it
+  AuthorizationRecord a = std::move(*found);
+  const bool approved = a.status == "APPROVED";
+  a.state = approved ? "pending" : "declined";
+  a.held_minor = approved ? a.amount_minor : 0;
+  a.captured_minor = 0;
+  a.refunded_minor = 0;
+  return AuthorizationOutcome{a, a.available_after_minor};
 }
 
 Result<AuthorizationOutcome> capture(storage::Store& store, const std::optional<std::string>& scope,

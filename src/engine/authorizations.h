@@ -40,6 +40,8 @@ struct AuthorizeInput {
   bool card_present = false;
   AcceptorInfo acceptor;
   std::int64_t now_ms = 0;
+  // The request's Idempotency-Key, kept on the authorization (storage::keys_kept_on_authorizations).
+  std::optional<storage::IdempotencyStamp> idempotency;
 };
 
 struct AuthorizationOutcome {
@@ -49,6 +51,10 @@ struct AuthorizationOutcome {
 
 Result<AuthorizationOutcome> authorize(storage::Store& store, const crypto::PlatformKeys& keys,
                                        const AuthorizeInput& input);
+
+// The authorization as its first answer gave it (a replay of the request that made it):
+// pending or declined, holding its amount or nothing, nothing captured or refunded.
+Result<AuthorizationOutcome> first_answer(storage::Store& store, const std::string& authorization_id);
 
 // `amount_text`: nullopt means the whole remaining hold.
 Result<AuthorizationOutcome> capture(storage::Store& store, const std::optional<std::string>& merchant_scope,

@@ -43,6 +43,8 @@ AuthorizationRecord from_row(const Row& r) {
   a.updated_at_ms = r.integer(27);
   a.charge_minor = r.integer(28);
   a.posted_at_ms = r.optional_integer(29);
+  if (!r.is_null(31)) a.idempotency = IdempotencyStamp{r.text(30), r.text(31), r.text(32)};
+  a.available_after_minor = r.optional_integer(33);
   return a;
 }
 

@@ -4,12 +4,27 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "storage/connection.h"
 
 namespace issuerd::storage {
 
 struct WriteBehind;  // write_behind.h
+
+// The simulator's authorizations keep their own Idempotency-Key (migration 0010): the key,
+// its request hash and what the answer needs that the row does not otherwise hold. On a
+// replay the answer is rebuilt from the row, as first given, and no idempotency_keys row
+// is written for them (one row less per authorization; docs/benchmarks.md, the tenth
+// session). Keys stored before that migration are still found in idempotency_keys.
+inline constexpr std::string_view authorization_key_route = "/sim/v1/authorizations";
+inline bool keys_kept_on_authorizations(std::string_view route) { return route == authorization_key_route; }
+
+struct IdempotencyStamp {
+  std::string scope;         // merchant id, or "admin"
+  std::string key;
+  std::string request_hash;  // keyed, as idempotency_keys.request_hash
+};
 
 struct AuthorizationRecord {
   std::string authorization_id;
@@ -44,6 +59,10 @@ struct AuthorizationRecord {
   // declined before conversion; at capture, the captured amount), and when it was captured.
   std::int64_t charge_minor = 0;
   std::optional<std::int64_t> posted_at_ms;
+  // The request's key (nullopt for authorizations made before migration 0010), and the
+  // funding source's available amount in the first answer (nullopt when the card is unknown).
+  std::optional<IdempotencyStamp> idempotency;
+  std::optional<std::int64_t> available_after_minor;
 };
 
 class AuthorizationStore {

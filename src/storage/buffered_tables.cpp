@@ -106,7 +106,10 @@ std::vector<SqlValue> authorization_row(const AuthorizationRecord& a) {
           a.captured_minor, a.refunded_minor, a.counted_minor, a.response_code, nullable(a.decline_reason),
           nullable(a.merchant_name), nullable(a.merchant_mcc), nullable(a.merchant_country), flag(a.card_present),
           a.funding_kind, a.funding_owner_id, nullable(a.hold_transfer_id), a.detail_id, a.created_at_ms,
-          a.updated_at_ms, a.charge_minor, nullable(a.posted_at_ms)};
+          a.updated_at_ms, a.charge_minor, nullable(a.posted_at_ms),
+          a.idempotency ? SqlValue(a.idempotency->scope) : SqlValue(),
+          a.idempotency ? SqlValue(a.idempotency->key) : SqlValue(),
+          a.idempotency ? SqlValue(a.idempotency->request_hash) : SqlValue(), nullable(a.available_after_minor)};
 }
 
 std::vector<SqlValue> card_transaction_row(const CardTransactionRecord& t) {

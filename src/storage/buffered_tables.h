@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,9 @@ struct StoredResponse {
   int http_status = 200;
   std::string content_type;
   std::string body;
+  // Set instead of the body when the key is kept on an authorization
+  // (keys_kept_on_authorizations): its answer is rebuilt from that row.
+  std::optional<std::string> authorization_id;
 };
 
 struct TableShape {
@@ -40,8 +44,9 @@ inline constexpr TableShape authorizations_table{
     "authorization_id, merchant_id, card_id, status, state, transaction_type, currency, amount_minor, fx_fee_minor, "
     "original_amount_minor, original_currency, fx_rate, held_minor, captured_minor, refunded_minor, counted_minor, "
     "response_code, decline_reason, merchant_name, merchant_mcc, merchant_country, card_present, funding_kind, "
-    "funding_owner_id, hold_transfer_id, detail_id, created_at_ms, updated_at_ms, charge_minor, posted_at_ms",
-    30};
+    "funding_owner_id, hold_transfer_id, detail_id, created_at_ms, updated_at_ms, charge_minor, posted_at_ms, "
+    "idempotency_scope, idempotency_key, request_hash, available_after_minor",
+    34};
 
 inline constexpr TableShape card_transactions_table{
     "card_transactions",

@@ -314,20 +314,82 @@ Result<std::optional<CardProductRecord>> Store::find_card_product(const std::str
 
 // ---- idempotency and nonces ----
 
+namespace {
+
+// The stored responses of some keys of one scope and route, found key by key in the
+// primary key, as rows of (key, request hash, status, content type, body, authorization id);
+// for a route whose keys authorizations keep, in that table's key index too (its rows have
+// an authorization id and no body). On PostgreSQL an IN list was planned as a scan of the
+// whole scope and route (28,537 rows, 18 ms) whenever the statistics still thought that
+// range small; the lateral lookup of each key of an array cannot be planned so, and its text
+// does not change with the number of keys. SQLite looks each key of the IN list up by itself.
+Result<std::vector<Row>> stored_responses(Connection& db, const std::string& scope, const std::string& route,
+                                          const std::vector<std::string>& keys) {
+  const bool kept_on_authorizations = keys_kept_on_authorizations(route);
+  if (db.dialect() == Dialect::postgres) {
+    // On a generic plan: it has only one (a probe of the primary key per key), and planning
+    // it for each batch took half of its time.
+    std::vector<SqlValue> params{array_literal(std::vector<SqlValue>(keys.begin(), keys.end())), scope, route};
+    std::string sql =
+        "SELECT i.* FROM unnest(?::text[]) AS k(idempotency_key) CROSS JOIN LATERAL ("
+        "SELECT idempotency_key, request_hash, http_status, content_type, response_body, NULL::text "
+        "FROM idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key = k.idempotency_key";
+    if (kept_on_authorizations) {
+      sql += " UNION ALL SELECT idempotency_key, request_hash, 201, '', '', authorization_id FROM authorizations "
+             "WHERE idempotency_scope = ? AND idempotency_key = k.idempotency_key";
+      params.emplace_back(scope);
+    }
+    sql += " LIMIT 1) i";
+    std::vector<Statement> statements{Statement{std::move(sql), std::move(params)}};
+    run_on_generic_plans(db.dialect(), statements);
+    return db.query_all(statements, 1);
+  }
+  static constexpr std::size_t keys_per_query = 64;  // padded: one statement text for every batch
+  std::string in_list = "(?";
+  for (std::size_t i = 1; i < keys_per_query; ++i) in_list += ", ?";
+  in_list += ")";
+  std::string sql = "SELECT idempotency_key, request_hash, http_status, content_type, response_body, NULL FROM "
+                    "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key IN " + in_list;
+  if (kept_on_authorizations) {
+    sql += " UNION ALL SELECT idempotency_key, request_hash, 201, '', '', authorization_id FROM authorizations "
+           "WHERE idempotency_scope = ? AND idempotency_key IN " + in_list;
+  }
+  std::vector<Row> found;
+  for (std::size_t next = 0; next < keys.size(); next += keys_per_query) {
+    std::vector<SqlValue> padded_keys;
+    for (std::size_t i = next; i < next + keys_per_query; ++i) padded_keys.emplace_back(keys[std::min(i, keys.size() - 1)]);
+    std::vector<SqlValue> params{scope, route};
+    params.insert(params.end(), padded_keys.begin(), padded_keys.end());
+    if (kept_on_authorizations) {
+      params.emplace_back(scope);
+      params.insert(params.end(), padded_keys.begin(), padded_keys.end());
+    }
+    ISSUERD_ASSIGN(auto rows, db.query(sql, params));
+    for (Row& row : rows) found.push_back(std::move(row));
+  }
+  return found;
+}
+
+StoredResponse stored_response_from(const Row& row) {
+  return StoredResponse{row.text(1), static_cast<int>(row.integer(2)), row.text(3), row.text(4), row.optional_text(5)};
+}
+
+}  // namespace
+
+
 Result<std::optional<StoredResponse>> Store::find_idempotent_response(const std::string& scope,
                                                                       const std::string& route,
                                                                       const std::string& key) {
   if (WriteBehind* cache = hot()) {
     auto known = cache->idempotency.find(idempotency_cache_key(scope, route, key));
     if (known != cache->idempotency.end()) return known->second;
+    // Authorizations keep their keys (keys_kept_on_authorizations): the lookup must see
+    // the batch's own.
+    if (keys_kept_on_authorizations(route)) ISSUERD_TRY(cache->authorizations.flush(db_));
   }
-  ISSUERD_ASSIGN(auto rows, query("SELECT request_hash, http_status, content_type, response_body FROM "
-                                  "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key = ?",
-                                  {scope, route, key}));
+  ISSUERD_ASSIGN(auto rows, stored_responses(db_, scope, route, {key}));
   if (rows.empty()) return std::optional<StoredResponse>();
-  const Row& row = rows[0];
-  return std::optional<StoredResponse>(
-      StoredResponse{row.text(0), static_cast<int>(row.integer(1)), row.text(2), row.text(3)});
+  return std::optional<StoredResponse>(stored_response_from(rows[0]));
 }
 
 Status Store::insert_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
@@ -340,6 +402,17 @@ Status Store::insert_idempotent_response(const std::string& scope, const std::st
   }
   if (write_behind_ != nullptr) write_behind_->forget_idempotency_key(scope, route, key);
   return insert_row(db_, idempotency_keys_table, idempotency_key_row(scope, route, key, r, now_ms));
+}
+
+void Store::remember_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
+                                         const StoredResponse& r) {
+  ISSUERD_ASSERT(keys_kept_on_authorizations(route));
+  if (WriteBehind* cache = hot()) {
+    cache->idempotency[idempotency_cache_key(scope, route, key)] = r;
+    ++cache->mutations;
+    return;
+  }
+  if (write_behind_ != nullptr) write_behind_->forget_idempotency_key(scope, route, key);
 }
 
 Result<bool> Store::claim_nonce(const std::string& merchant_id, const std::string& nonce, std::int64_t expires_at_ms,
@@ -454,45 +527,6 @@ Status Store::warm_cache() {
   return Status::success();
 }
 
-namespace {
-
-// The stored responses of some keys of one scope and route, found key by key in the
-// primary key. On PostgreSQL an IN list was planned as a scan of the whole scope and route
-// (28,537 rows, 18 ms) whenever the statistics still thought that range small; the lateral
-// lookup of each key of an array cannot be planned so, and its text does not change with
-// the number of keys. SQLite looks each key of the IN list up by itself.
-Result<std::vector<Row>> stored_responses(Connection& db, const std::string& scope, const std::string& route,
-                                          const std::vector<std::string>& keys) {
-  if (db.dialect() == Dialect::postgres) {
-    // On a generic plan: it has only one (a probe of the primary key per key), and planning
-    // it for each batch took half of its time.
-    const std::vector<SqlValue> params{array_literal(std::vector<SqlValue>(keys.begin(), keys.end())), scope, route};
-    std::vector<Statement> statements{
-        Statement{"SELECT i.idempotency_key, i.request_hash, i.http_status, i.content_type, i.response_body "
-                  "FROM unnest(?::text[]) AS k(idempotency_key) CROSS JOIN LATERAL ("
-                  "SELECT * FROM idempotency_keys WHERE scope = ? AND route = ? AND "
-                  "idempotency_key = k.idempotency_key LIMIT 1) i",
-                  params}};
-    run_on_generic_plans(db.dialect(), statements);
-    return db.query_all(statements, 1);
-  }
-  static constexpr std::size_t keys_per_query = 64;  // padded: one statement text for every batch
-  std::vector<Row> found;
-  for (std::size_t next = 0; next < keys.size(); next += keys_per_query) {
-    std::vector<SqlValue> params{scope, route};
-    for (std::size_t i = next; i < next + keys_per_query; ++i) params.emplace_back(keys[std::min(i, keys.size() - 1)]);
-    std::string sql = "SELECT idempotency_key, request_hash, http_status, content_type, response_body FROM "
-                      "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key IN (?";
-    for (std::size_t i = 1; i < keys_per_query; ++i) sql += ", ?";
-    sql += ")";
-    ISSUERD_ASSIGN(auto rows, db.query(sql, params));
-    for (Row& row : rows) found.push_back(std::move(row));
-  }
-  return found;
-}
-
-}  // namespace
-
 Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys, Connection* from,
                                            bool joining_batch) {
   ISSUERD_ASSERT(write_behind_ != nullptr);
@@ -525,8 +559,7 @@ Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys,
     if (run.empty()) continue;
     ISSUERD_ASSIGN(auto rows, stored_responses(from != nullptr ? *from : db_, first.scope, first.route, run));
     for (const Row& row : rows) {
-      cache.idempotency[idempotency_cache_key(first.scope, first.route, row.text(0))] =
-          StoredResponse{row.text(1), static_cast<int>(row.integer(2)), row.text(3), row.text(4)};
+      cache.idempotency[idempotency_cache_key(first.scope, first.route, row.text(0))] = stored_response_from(row);
     }
   }
   return Status::success();

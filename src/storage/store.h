@@ -140,6 +140,10 @@ class Store {
                                                                  const std::string& key);
   Status insert_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
                                     const StoredResponse& response, std::int64_t now_ms);
+  // For a key its authorization keeps (keys_kept_on_authorizations), stored with that row:
+  // the rest of the batch learns the response, and nothing more is written.
+  void remember_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
+                                    const StoredResponse& response);
 
   // Nonces: false when (merchant, nonce) was already used and has not expired.
   Result<bool> claim_nonce(const std::string& merchant_id, const std::string& nonce, std::int64_t expires_at_ms,

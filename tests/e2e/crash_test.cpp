@@ -34,6 +34,8 @@ struct Acknowledged {
   std::map<std::string, std::pair<std::string, std::string>> top_ups;  // request_id -> {card_id, order_no}
   std::map<std::string, std::string> top_up_bodies;  // request_id -> the answer
   std::set<std::string> adjustments;                 // request_id
+  // Idempotency-Key -> {the request, its answer} of every answered authorization
+  std::map<std::string, std::pair<bj::object, bj::value>> authorizations;
   std::atomic<int> answered{0};
   std::atomic<int> unanswered{0};
 };
@@ -70,12 +72,14 @@ class CrashConsistency : public E2eTest {
       std::pair<int, bj::value> reply;
       if (op < 4) {
         const auto& [card, user] = cards_[random() % cards_.size()];
-        reply = post(port, "/sim/v1/authorizations",
-                     bj::object{{"card_id", card}, {"amount", std::to_string(1 + random() % 20) + ".00"}, {"currency", "USD"}},
-                     sim_headers);
-        if (reply.first == 201 && reply.second.at("status").as_string() == "APPROVED") {
+        const bj::object body{{"card_id", card}, {"amount", std::to_string(1 + random() % 20) + ".00"}, {"currency", "USD"}};
+        reply = post(port, "/sim/v1/authorizations", body, sim_headers);
+        if (reply.first == 201) {
           std::lock_guard lock(ack.mutex);
-          ack.approved[std::string(reply.second.at("authorization_id").as_string())] = card;
+          ack.authorizations[key] = {body, reply.second};
+          if (reply.second.at("status").as_string() == "APPROVED") {
+            ack.approved[std::string(reply.second.at("authorization_id").as_string())] = card;
+          }
         }
       } else if (op < 6) {
         std::string id;
@@ -208,6 +212,14 @@ TEST_P(CrashConsistency, AnsweredWritesSurviveSigkillExactlyOnce) {
     if (ack.captured.count(id) != 0) {
       EXPECT_EQ(found.text("state"), "captured") << found.body;
     }
+  }
+  // Every answered authorization replays its first answer, though it may have been captured,
+  // reversed or refunded since, and the server killed in between.
+  for (const auto& [key, request_and_answer] : ack.authorizations) {
+    const auto& [body, answer] = request_and_answer;
+    auto replay = post(port_, "/sim/v1/authorizations", body, {{"x-api-key", api_key_}, {"Idempotency-Key", key}});
+    EXPECT_EQ(replay.first, 201) << key;
+    EXPECT_EQ(replay.second, answer) << key;
   }
   // Every answered top-up shows exactly once, and a retry replays it.
   for (const auto& [request_id, card_and_order] : ack.top_ups) {

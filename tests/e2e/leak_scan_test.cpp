@@ -200,13 +200,13 @@ TEST_P(LeakScan, NoPanCvvOrPinInLogsDatabaseOrCallbacks) {
   EXPECT_NE(places[1].second.find(cards[0].pan.substr(cards[0].pan.size() - 4)), std::string::npos);
 }
 
-// The idempotency record of a simulator request keeps SHA-256(path + canonical body). For an
+// A simulator request's idempotency key keeps a hash of path + canonical body (on its
+// authorization since migration 0010, in idempotency_keys for other routes). For an
 // authorization by PAN the body holds the PAN, the expiry and the CVV, and everything else in
 // it (amount, merchant, expiry, BIN and last four) is stored beside it in clear: the
 // remaining ~10^5 PAN digits x 10^3 CVVs are a brute force of seconds. The stored hash must
 // not be an unkeyed hash of a body holding card data (a keyed HMAC, or the PAN and CVV
-// replaced by their lookup hash before hashing, would do).
-// DISABLED until the lead fixes it (it fails today on both databases; see docs/reliability.md).
+// replaced by their lookup hash before hashing, would do): it is keyed.
 TEST_P(LeakScan, NoUnkeyedHashOfPanAndCvvIsStored) {
   Reply merchant = admin("POST", "/admin/v1/merchants", R"({"name":"Hash scan"})");
   ASSERT_EQ(merchant.status, 201) << merchant.body;
@@ -222,7 +222,7 @@ TEST_P(LeakScan, NoUnkeyedHashOfPanAndCvvIsStored) {
   ASSERT_EQ(reply.status, 201) << reply.body;
   const std::string unkeyed = crypto::sha256_hex("/sim/v1/authorizations\n" + crypto::musepay_canonical_string(body));
   EXPECT_EQ(database_contents().find(unkeyed), std::string::npos)
-      << "idempotency_keys.request_hash is SHA-256 of a body holding the PAN and the CVV";
+      << "a stored request_hash is SHA-256 of a body holding the PAN and the CVV";
 }
 
 ISSUERD_E2E_SUITE(LeakScan);

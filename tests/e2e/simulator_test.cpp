@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "e2e_support.h"
 #include "musepay_client.h"
@@ -931,6 +932,50 @@ TEST_P(Simulator, IdempotencyKeyIsRequiredAndReplaysTheSameAnswer) {
   EXPECT_EQ(sim_post("/sim/v1/refunds", give_back, std::nullopt, "refund-1").body, refunded.body);
   EXPECT_EQ(balance(card), "94.00");
   EXPECT_EQ(transaction_items(card, "REFUND", "POSTED").size(), 1u);
+}
+
+// The authorization keeps its key and a replay rebuilds the first answer from it
+// (storage::keys_kept_on_authorizations): once the authorization has moved on and the
+// writer's batches have forgotten the key, the replay still gives the first answer's bytes.
+TEST_P(Simulator, ReplayAfterTheAuthorizationMovedOnGivesTheFirstAnswer) {
+  const Card card = issue("500.00", product_with({{"fx_fee_rate", "0.02"}}));
+  set_fx_rate("EUR", "USD", "1.1");
+  const bj::object eur_body{{"card_id", card.card_id}, {"amount", "100.00"}, {"currency", "EUR"},
+                            {"merchant", bj::object{{"name", "Caf\u00e9 \"Q\""}, {"mcc", "5814"}, {"country", "FR"}}},
+                            {"card_present", true}};
+  Reply eur = sim_post("/sim/v1/authorizations", eur_body, std::nullopt, "moved-1");
+  ASSERT_EQ(outcome(eur), "APPROVED 00") << eur.body;
+  const std::string id = eur.text("authorization_id");
+  const bj::object big_body{{"card_id", card.card_id}, {"amount", "5000.00"}, {"currency", "USD"}};
+  Reply big = sim_post("/sim/v1/authorizations", big_body, std::nullopt, "moved-2");
+  ASSERT_EQ(outcome(big), "DECLINED 51 insufficient_funds") << big.body;
+  const bj::object unknown_body{{"card_id", "no-such-card"}, {"amount", "1.00"}, {"currency", "USD"}};
+  Reply unknown = sim_post("/sim/v1/authorizations", unknown_body, std::nullopt, "moved-3");
+  ASSERT_EQ(outcome(unknown), "DECLINED 14 card_unknown") << unknown.body;
+  Reply by_admin = sim_post("/sim/v1/authorizations", big_body, admin_auth(), "moved-2");  // the admin's own key space
+  ASSERT_EQ(outcome(by_admin), "DECLINED 51 insufficient_funds") << by_admin.body;
+
+  // The authorization moves on: part reversed, the rest captured, part refunded; the rate
+  // and the balance change; other authorizations go through many batches.
+  set_fx_rate("EUR", "USD", "1.5");
+  ASSERT_EQ(write_result(reverse(id, "50.00")), "OK 200 pending");
+  ASSERT_EQ(write_result(capture(id)), "OK 200 captured");
+  ASSERT_EQ(refund(bj::object{{"authorization_id", id}, {"amount", "10.00"}}).status, 201);
+  for (int i = 0; i < 5; ++i) approve(card, "1.00");
+  const std::string balance_before = balance(card);
+  ASSERT_EQ(get(id).text("state"), "captured");
+
+  for (const auto& [body, key, first] : {std::tuple{eur_body, "moved-1", eur}, std::tuple{big_body, "moved-2", big},
+                                         std::tuple{unknown_body, "moved-3", unknown}}) {
+    Reply replay = sim_post("/sim/v1/authorizations", body, std::nullopt, key);
+    EXPECT_EQ(replay.status, 201) << key;
+    EXPECT_EQ(replay.body, first.body) << key;
+  }
+  EXPECT_EQ(sim_post("/sim/v1/authorizations", big_body, admin_auth(), "moved-2").body, by_admin.body);
+  EXPECT_EQ(write_result(sim_post("/sim/v1/authorizations", big_body, std::nullopt, "moved-1")),
+            "HTTP 409 idempotency_key_reused");
+  EXPECT_EQ(balance(card), balance_before) << "a replay moves nothing";
+  EXPECT_EQ(get(id).text("state"), "captured");
 }
 
 // ---- what the merchant sees ----

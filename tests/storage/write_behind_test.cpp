@@ -182,7 +182,7 @@ TEST_P(WriteBehindTest, WindowUsageFollowsTheBatchsAuthorizations) {
 }
 
 TEST_P(WriteBehindTest, PrefetchedIdempotencyKeysAnswerWithoutAQuery) {
-  const StoredResponse earlier{"hash-1", 201, "application/json", "{\"a\":1}"};
+  const StoredResponse earlier{"hash-1", 201, "application/json", "{\"a\":1}", std::nullopt};
   ASSERT_TRUE(store_->insert_idempotent_response("m1", "/sim", "k1", earlier, 1).ok());
   ASSERT_TRUE(store_->prefetch_idempotent_responses({{"m1", "/sim", "k1"}, {"m1", "/sim", "k2"}, {"m2", "/sim", "k1"}}).ok());
   store_->set_hot(true);
@@ -192,7 +192,8 @@ TEST_P(WriteBehindTest, PrefetchedIdempotencyKeysAnswerWithoutAQuery) {
   EXPECT_FALSE(store_->find_idempotent_response("m2", "/sim", "k1")->has_value());
   EXPECT_FALSE(store_->find_idempotent_response("m1", "/sim", "k2")->has_value());
   // Stored during the batch: found by the next command of the same batch.
-  ASSERT_TRUE(store_->insert_idempotent_response("m1", "/sim", "k2", {"hash-2", 201, "application/json", "{}"}, 2).ok());
+  const StoredResponse stored{"hash-2", 201, "application/json", "{}", std::nullopt};
+  ASSERT_TRUE(store_->insert_idempotent_response("m1", "/sim", "k2", stored, 2).ok());
   EXPECT_EQ((*store_->find_idempotent_response("m1", "/sim", "k2"))->request_hash, "hash-2");
   store_->set_hot(false);
   EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency_keys"), 1);
@@ -208,7 +209,7 @@ TEST_P(WriteBehindTest, PrefetchFindsKeysWithAnyCharactersAndMoreThanOneStatemen
   std::vector<IdempotencyKeyRef> wanted;
   for (std::size_t i = 0; i < stored.size(); ++i) {
     if (i % 2 == 0) {
-      const StoredResponse response{"hash-" + stored[i], 201, "application/json", "{}"};
+      const StoredResponse response{"hash-" + stored[i], 201, "application/json", "{}", std::nullopt};
       ASSERT_TRUE(store_->insert_idempotent_response("m1", "/sim", stored[i], response, 1).ok());
     }
     wanted.push_back({"m1", "/sim", stored[i]});
@@ -224,6 +225,89 @@ TEST_P(WriteBehindTest, PrefetchFindsKeysWithAnyCharactersAndMoreThanOneStatemen
     }
   }
   store_->set_hot(false);
+}
+
+// The simulator's authorizations keep their own keys (keys_kept_on_authorizations): the
+// batch's lookup finds them on the authorizations, beside the keys stored before migration
+// 0010 in idempotency_keys, and a key stored during the batch is known to the rest of it.
+TEST_P(WriteBehindTest, AuthorizationsKeepTheirKeysAndTheLookupFindsThem) {
+  const std::string route(authorization_key_route);
+  const std::string card_id = insert_card();
+  const std::string merchant_id = cards_.at(card_id).merchant_id;
+  auto stamped = [&](const std::string& key, std::optional<std::int64_t> available_after_minor) {
+    AuthorizationRecord a = authorization(card_id, 100, 1'000);
+    a.merchant_id = merchant_id;
+    a.idempotency = IdempotencyStamp{merchant_id, key, "hash-" + key};
+    a.available_after_minor = available_after_minor;
+    return a;
+  };
+  // 70 keys (SQLite's IN list takes 64 at a time), with characters the PostgreSQL array
+  // literal must quote: a third on authorizations, a third in idempotency_keys, a third nowhere.
+  std::vector<std::string> keys{"a\"b", "comma,{brace}", "back\\slash"};
+  for (int i = 0; i < 67; ++i) keys.push_back("key-" + std::to_string(i));
+  std::map<std::string, std::string> authorization_ids;
+  std::vector<IdempotencyKeyRef> wanted;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i % 3 == 0) {
+      AuthorizationRecord a = stamped(keys[i], std::int64_t(i));
+      ASSERT_TRUE(store_->authorizations().insert(a).ok());
+      authorization_ids[keys[i]] = a.authorization_id;
+    } else if (i % 3 == 1) {
+      const StoredResponse earlier{"hash-" + keys[i], 201, "application/json", "{\"old\":1}", std::nullopt};
+      ASSERT_TRUE(store_->insert_idempotent_response(merchant_id, route, keys[i], earlier, 1).ok());
+    }
+    wanted.push_back({merchant_id, route, keys[i]});
+  }
+  wanted.push_back({"another-merchant", route, keys[0]});
+  const AuthorizationRecord reused = stamped(keys[0], std::nullopt);
+  EXPECT_FALSE(store_->authorizations().insert(reused).ok()) << "one authorization per scope and key";
+  auto found_uncached = store_->find_idempotent_response(merchant_id, route, keys[0]);
+  ASSERT_TRUE(found_uncached.ok() && found_uncached->has_value());
+  EXPECT_EQ((*found_uncached)->authorization_id, authorization_ids.at(keys[0]));
+  auto kept = store_->authorizations().find(authorization_ids.at(keys[0]));
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  ASSERT_TRUE((*kept)->idempotency.has_value());
+  EXPECT_EQ((*kept)->idempotency->key, keys[0]);
+  EXPECT_EQ((*kept)->idempotency->request_hash, "hash-" + keys[0]);
+  EXPECT_EQ((*kept)->available_after_minor, 0);
+
+  ASSERT_TRUE(store_->prefetch_idempotent_responses(wanted).ok());
+  store_->set_hot(true);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto found = store_->find_idempotent_response(merchant_id, route, keys[i]);
+    ASSERT_TRUE(found.ok());
+    ASSERT_EQ(found->has_value(), i % 3 != 2) << keys[i];
+    if (!found->has_value()) continue;
+    EXPECT_EQ((*found)->request_hash, "hash-" + keys[i]);
+    if (i % 3 == 0) {
+      EXPECT_EQ((*found)->authorization_id, authorization_ids.at(keys[i])) << keys[i];
+    } else {
+      EXPECT_EQ((*found)->authorization_id, std::nullopt) << keys[i];
+      EXPECT_EQ((*found)->body, "{\"old\":1}");
+    }
+  }
+  EXPECT_FALSE(store_->find_idempotent_response("another-merchant", route, keys[0])->has_value());
+
+  // During the batch: a stamped authorization, and the answer the batch remembers for it.
+  const std::int64_t stored_responses = count("SELECT COUNT(*) FROM idempotency_keys");
+  const AuthorizationRecord hot = stamped("hot", 5);
+  ASSERT_TRUE(store_->authorizations().insert(hot).ok());
+  const StoredResponse answered{"hash-hot", 201, "application/json", "{}", std::nullopt};
+  store_->remember_idempotent_response(merchant_id, route, "hot", answered);
+  EXPECT_EQ((*store_->find_idempotent_response(merchant_id, route, "hot"))->body, "{}");
+  // A key the batch did not look up is looked for with the batch's own rows written first.
+  const AuthorizationRecord unprefetched = stamped("unprefetched", 6);
+  ASSERT_TRUE(store_->authorizations().insert(unprefetched).ok());
+  auto late = store_->find_idempotent_response(merchant_id, route, "unprefetched");
+  ASSERT_TRUE(late.ok() && late->has_value());
+  EXPECT_EQ((*late)->authorization_id, unprefetched.authorization_id);
+  store_->set_hot(false);
+  ASSERT_TRUE(store_->write_back().ok());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency_keys"), stored_responses) << "the key is on the authorization";
+  cache_.drop();
+  auto after = store_->find_idempotent_response(merchant_id, route, "hot");
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->authorization_id, hot.authorization_id);
 }
 
 TEST_P(WriteBehindTest, DropForgetsBufferedRowsAndCachedAccounts) {

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/assert.h"
 #include "common/log.h"
 #include "crypto/hashing.h"
 #include "crypto/musepay_signature.h"
@@ -28,6 +29,37 @@ Error queue_full() {
   return make_error(ErrorKind::unavailable, "overloaded", "the server is overloaded; retry with the same key");
 }
 
+// The first answer to the key, for a request with the same hash.
+http::Response replay(storage::Store& store, const IdempotentWrite& w, const storage::StoredResponse& previous,
+                      const std::string& pan_key) {
+  if (previous.request_hash != w.request_hash) return w.render_error(key_reused());
+  if (previous.authorization_id) {
+    auto rebuilt = w.rebuild_response(store, *previous.authorization_id);
+    return rebuilt.ok() ? std::move(rebuilt).value() : w.render_error(rebuilt.error());
+  }
+  std::string body = previous.body;
+  if (body.starts_with(sealed_prefix)) {
+    auto opened = crypto::aes_gcm_open(pan_key, body.substr(sealed_prefix.size()), sealed_associated_data);
+    if (!opened.ok()) return w.render_error(opened.error());
+    body = std::move(opened).value();
+  }
+  return http::Response{previous.http_status, previous.content_type, std::move(body), {}};
+}
+
+// Stores the answer under the key; for a key its authorization keeps, only tells the batch.
+Status remember(storage::Store& store, const IdempotentWrite& w, const http::Response& response,
+                const std::string& pan_key, std::int64_t now_ms) {
+  storage::StoredResponse stored{w.request_hash, response.status, response.content_type, response.body, std::nullopt};
+  if (w.apply_keeping_key) {
+    store.remember_idempotent_response(w.scope, w.route, w.key, stored);
+    return Status::success();
+  }
+  if (w.response_is_secret) {
+    stored.body = std::string(sealed_prefix) + crypto::aes_gcm_seal(pan_key, stored.body, sealed_associated_data);
+  }
+  return store.insert_idempotent_response(w.scope, w.route, w.key, stored, now_ms);
+}
+
 }  // namespace
 
 std::string request_hash(const std::string& path, const boost::json::object& body,
@@ -49,6 +81,9 @@ void submit_idempotent_write(Services& services, IdempotentWrite write, http::Re
   // The stored fingerprint is keyed: a plain hash of a body holding a PAN and CVV could be
   // brute-forced from what else is known about the card.
   write.request_hash = crypto::hmac_sha256_hex(services.keys.hmac_key, write.request_hash);
+  ISSUERD_ASSERT(static_cast<bool>(write.apply_keeping_key) == storage::keys_kept_on_authorizations(write.route) &&
+                 static_cast<bool>(write.apply_keeping_key) == static_cast<bool>(write.rebuild_response) &&
+                 (static_cast<bool>(write.apply_keeping_key) != static_cast<bool>(write.apply)));
   auto state = std::make_shared<State>(State{std::move(write), std::move(respond), {}, false});
   const std::string& pan_key = services.keys.pan_key;
   Clock& clock = services.clock;
@@ -71,28 +106,17 @@ void submit_idempotent_write(Services& services, IdempotentWrite write, http::Re
       auto stored = store.find_idempotent_response(w.scope, w.route, w.key);
       if (!stored.ok()) { state->response = w.render_error(stored.error()); return false; }
       if (stored.value()) {
-        const storage::StoredResponse& previous = *stored.value();
-        if (previous.request_hash != w.request_hash) { state->response = w.render_error(key_reused()); return false; }
-        std::string body = previous.body;
-        if (body.starts_with(sealed_prefix)) {
-          auto opened = crypto::aes_gcm_open(pan_key, body.substr(sealed_prefix.size()), sealed_associated_data);
-          if (!opened.ok()) { state->response = w.render_error(opened.error()); return false; }
-          body = std::move(opened).value();
-        }
-        state->response = http::Response{previous.http_status, previous.content_type, std::move(body), {}};
+        state->response = replay(store, w, *stored.value(), pan_key);
         return false;  // a replay writes nothing
       }
     }
-    WriteOutcome outcome = w.apply(store);
+    WriteOutcome outcome = w.apply_keeping_key
+                               ? w.apply_keeping_key(store, storage::IdempotencyStamp{w.scope, w.key, w.request_hash})
+                               : w.apply(store);
     state->response = std::move(outcome.response);
     if (!outcome.took_effect) return false;
     if (!w.key.empty()) {
-      std::string body = state->response.body;
-      if (w.response_is_secret) {
-        body = std::string(sealed_prefix) + crypto::aes_gcm_seal(pan_key, body, sealed_associated_data);
-      }
-      storage::StoredResponse stored{w.request_hash, state->response.status, state->response.content_type, body};
-      Status saved = store.insert_idempotent_response(w.scope, w.route, w.key, stored, clock.now_ms());
+      Status saved = remember(store, w, state->response, pan_key, clock.now_ms());
       if (!saved.ok()) { state->response = w.render_error(saved.error()); return false; }
     }
     state->took_effect = true;

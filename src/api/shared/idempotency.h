@@ -8,6 +8,9 @@
 // A command that did not take effect (validation, insufficient funds) stores nothing and
 // may be retried with the same key. Concurrent duplicates are serialised by the single
 // writer, so exactly one executes. Keys are kept indefinitely (at least the 24 h promised).
+// The simulator's authorizations keep their keys on their own rows instead
+// (storage::keys_kept_on_authorizations): the route stamps the key on the record it writes
+// and rebuilds the answer from that record on a replay.
 #pragma once
 
 #include <functional>
@@ -36,6 +39,11 @@ struct IdempotentWrite {
   // spent either way). Returning a response refuses the request with it.
   std::function<std::optional<http::Response>(storage::Store&)> admit;
   std::function<WriteOutcome(storage::Store&)> apply;
+  // Instead of apply, exactly for the route whose keys authorizations keep: apply_keeping_key
+  // writes `stamp` on the authorization it records, and rebuild_response answers a replay
+  // from that authorization, byte for byte as first answered.
+  std::function<WriteOutcome(storage::Store&, const storage::IdempotencyStamp& stamp)> apply_keeping_key;
+  std::function<Result<http::Response>(storage::Store&, const std::string& authorization_id)> rebuild_response;
   std::function<http::Response(const Error&)> render_error;  // the dialect's envelope
   // Runs on the writer's cached rows (engine::Command::hot): only for applies that change
   // nothing before they can no longer fail, as engine::authorize.

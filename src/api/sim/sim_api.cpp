@@ -142,56 +142,73 @@ Result<engine::AuthorizeInput> parse_authorization(const bj::object& body) {
 // Answers with the JSON text of the result.
 using Operation = std::function<Result<std::string>(storage::Store&, const Caller&, std::int64_t now_ms)>;
 
-// Authenticates, requires an Idempotency-Key, and runs `operation` once per key; `after`
-// runs once the write is durable.
-void run_write(Services& services, const http::Request& request, std::string route, const bj::object& body,
-               int success_status, Operation operation, http::Responder respond, std::function<void()> after = {},
-               bool hot = false) {
-  auto caller = authenticate(services, request);
-  if (!caller.ok()) return respond(problem_response(caller.error()));
+WriteOutcome answer(Result<std::string> done, int success_status) {
+  if (!done.ok()) return {problem_response(done.error()), false};
+  return {json_text_response(success_status, std::move(done).value()), true};
+}
+
+// Authenticates and requires an Idempotency-Key: the write's scope, key and request hash,
+// or the error to answer with.
+Result<IdempotentWrite> keyed_write(Services& services, const http::Request& request, std::string route,
+                                    const bj::object& body, Caller& caller) {
+  ISSUERD_ASSIGN(caller, authenticate(services, request));
   const std::string key(request.header("idempotency-key").value_or(""));
   if (key.empty() || key.size() > 255) {
-    return respond(problem_response(
-        invalid("missing_idempotency_key", "send an Idempotency-Key header (1 to 255 characters)", "Idempotency-Key")));
+    return invalid("missing_idempotency_key", "send an Idempotency-Key header (1 to 255 characters)", "Idempotency-Key");
   }
   IdempotentWrite write;
-  write.scope = caller->idempotency_scope;
+  write.scope = caller.idempotency_scope;
   write.route = std::move(route);
   write.key = key;
   write.request_hash = request_hash(request.path, body);
   write.render_error = problem_response;
-  write.hot = hot;
-  write.apply = [&services, caller = *caller, operation = std::move(operation),
-                 success_status](storage::Store& store) -> WriteOutcome {
-    auto done = operation(store, caller, services.clock.now_ms());
-    if (!done.ok()) return {problem_response(done.error()), false};
-    return {json_text_response(success_status, std::move(done).value()), true};
-  };
-  write.after_commit = [&services, after = std::move(after)] {
-    services.wake_callbacks();
-    if (after) after();
-  };
-  submit_idempotent_write(services, std::move(write), std::move(respond));
+  write.after_commit = [&services] { services.wake_callbacks(); };
+  return write;
 }
 
+// Runs `operation` once per Idempotency-Key.
+void run_write(Services& services, const http::Request& request, std::string route, const bj::object& body,
+               int success_status, Operation operation, http::Responder respond) {
+  Caller caller;
+  auto write = keyed_write(services, request, std::move(route), body, caller);
+  if (!write.ok()) return respond(problem_response(write.error()));
+  write->apply = [&services, caller, operation = std::move(operation), success_status](storage::Store& store) {
+    return answer(operation(store, caller, services.clock.now_ms()), success_status);
+  };
+  submit_idempotent_write(services, std::move(write).value(), std::move(respond));
+}
+
+// The authorization keeps its Idempotency-Key (storage::keys_kept_on_authorizations) and a
+// replay rebuilds its first answer from it. Hot: it runs on the writer's cached rows.
 void create_authorization(Services& services, const http::Request& request, http::Responder respond) {
   auto body = json::parse_object(request.body);
   if (!body.ok()) return respond(problem_response(body.error()));
   auto input = parse_authorization(*body);
   if (!input.ok()) return respond(problem_response(input.error()));
+  Caller caller;
+  auto write = keyed_write(services, request, std::string(storage::authorization_key_route), *body, caller);
+  if (!write.ok()) return respond(problem_response(write.error()));
   auto approved = std::make_shared<bool>(false);
-  run_write(services, request, "/sim/v1/authorizations", *body, 201,
-            [&services, input = *input, approved](storage::Store& store, const Caller& caller,
-                                                  std::int64_t now_ms) mutable -> Result<std::string> {
-              input.merchant_scope = caller.merchant_scope;
-              input.now_ms = now_ms;
-              ISSUERD_ASSIGN(auto outcome, engine::authorize(store, services.keys, input));
-              *approved = outcome.authorization.status == "APPROVED";
-              return authorization_json(outcome);
-            },
-            std::move(respond),
-            [&services, approved] { services.metrics.record_authorization(*approved ? "approved" : "declined"); },
-            /*hot=*/true);
+  write->hot = true;
+  write->apply_keeping_key = [&services, caller, input = *input, approved](
+                                 storage::Store& store, const storage::IdempotencyStamp& stamp) mutable {
+    input.merchant_scope = caller.merchant_scope;
+    input.now_ms = services.clock.now_ms();
+    input.idempotency = stamp;
+    auto outcome = engine::authorize(store, services.keys, input);
+    if (!outcome.ok()) return answer(outcome.take_error(), 201);
+    *approved = outcome->authorization.status == "APPROVED";
+    return answer(authorization_json(*outcome), 201);
+  };
+  write->rebuild_response = [](storage::Store& store, const std::string& authorization_id) -> Result<http::Response> {
+    ISSUERD_ASSIGN(auto outcome, engine::first_answer(store, authorization_id));
+    return json_text_response(201, authorization_json(outcome));
+  };
+  write->after_commit = [&services, approved] {
+    services.wake_callbacks();
+    services.metrics.record_authorization(*approved ? "approved" : "declined");
+  };
+  submit_idempotent_write(services, std::move(write).value(), std::move(respond));
 }
 
 // capture / reverse: an optional amount in the transaction's currency.
@@ -283,7 +300,7 @@ void get_authorization(Services& services, const http::Request& request, const h
 }  // namespace
 
 void register_routes(http::Router& router, Services& services) {
-  router.add("POST", "/sim/v1/authorizations",
+  router.add("POST", std::string(storage::authorization_key_route),
              [&services](const http::Request& request, const http::PathParams&, http::Responder respond) {
                create_authorization(services, request, std::move(respond));
              });

@@ -156,7 +156,7 @@ class HotPause {
 // SQLite, which commits at once, the commit is over before the next batch starts, which
 // then commits alone.)
 TEST_P(WriterTest, ABatchAppliedWhileACommitFailsFailsWithIt) {
-  const storage::StoredResponse response{"hash", 201, "application/json", "{}"};
+  const storage::StoredResponse response{"hash", 201, "application/json", "{}", std::nullopt};
   ASSERT_TRUE(writer_->run_now([&](storage::Store& store) {
     return store.insert_idempotent_response("m", "/t", "taken", response, 1).ok();
   }));
@@ -199,7 +199,7 @@ class KeyOnHold {
     return store.insert_idempotent_response("m", "/t", "k1", response, 1).ok();
   }
 
-  const storage::StoredResponse response{"hash-1", 201, "application/json", "{\"first\":true}"};
+  const storage::StoredResponse response{"hash-1", 201, "application/json", "{\"first\":true}", std::nullopt};
 
  private:
   std::unique_ptr<storage::Connection> blocker_;
