@@ -1,6 +1,8 @@
-// HTTP/1.1 server on Boost.Beast. One strand per connection; one request at a time per
-// connection (a pipelined request waits in the read buffer until the response before it is
-// written). The handler runs on an I/O thread; its Responder may be called from any thread.
+// HTTP/1.1 server on Boost.Beast. One io_context per I/O thread, each run by that thread
+// alone; a connection lives on one of them (round robin), so its handlers never run
+// concurrently and need no strand. One request at a time per connection (a pipelined
+// request waits in the read buffer until the response before it is written). The handler
+// runs on the connection's I/O thread; its Responder may be called from any thread.
 #include "http/server.h"
 
 #include <algorithm>
@@ -21,7 +23,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -333,28 +334,35 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// Why not one io_context run by every I/O thread, with a strand per connection (Beast's
+// examples): on this 2-core machine the strands' executor wrapping and the shared
+// scheduler's lock took a fifth of the I/O threads' time (docs/benchmarks.md, the tenth
+// session).
 struct Server::Impl {
-  Impl(ServerConfig config, Handler handler)
-      : ioc(std::max(1, config.io_threads)),
-        acceptor(asio::make_strand(ioc)),
-        retry_timer(acceptor.get_executor()),
-        work(asio::make_work_guard(ioc)) {
+  Impl(ServerConfig config, Handler handler) {
     core.config = std::move(config);
     core.handler = std::move(handler);
     if (core.config.io_threads < 1) core.config.io_threads = 1;
+    for (int i = 0; i < core.config.io_threads; ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));  // one thread runs it
+      work.push_back(asio::make_work_guard(*contexts.back()));
+    }
+    acceptor.emplace(*contexts.front());
+    retry_timer.emplace(*contexts.front());
   }
 
+  // The acceptor and its timer live on the first context.
   void do_accept() {
-    acceptor.async_accept(asio::make_strand(ioc),
-                          [this](error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+    asio::io_context& next = *contexts[next_context++ % contexts.size()];
+    acceptor->async_accept(next, [this](error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
   }
 
   void on_accept(error_code ec, tcp::socket socket) {
-    if (!acceptor.is_open() || ec == asio::error::operation_aborted) return;
+    if (!acceptor->is_open() || ec == asio::error::operation_aborted) return;
     if (ec) {  // e.g. out of file descriptors: back off briefly instead of spinning
-      retry_timer.expires_after(kAcceptRetryDelay);
-      retry_timer.async_wait([this](error_code wait_ec) {
-        if (!wait_ec && acceptor.is_open()) do_accept();
+      retry_timer->expires_after(kAcceptRetryDelay);
+      retry_timer->async_wait([this](error_code wait_ec) {
+        if (!wait_ec && acceptor->is_open()) do_accept();
       });
       return;
     }
@@ -373,12 +381,18 @@ struct Server::Impl {
     do_accept();
   }
 
-  // Declared first: destroyed after the io_context (which destroys the sessions).
+  void stop_all() {
+    for (auto& guard : work) guard.reset();
+    for (auto& context : contexts) context->stop();
+  }
+
+  // Declared first: destroyed after the io_contexts (which destroy the sessions).
   Core core;
-  asio::io_context ioc;
-  tcp::acceptor acceptor;
-  asio::steady_timer retry_timer;
-  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> retry_timer;
+  std::size_t next_context = 0;  // only the first context's thread touches it
   std::uint16_t bound_port = 0;
 };
 
@@ -387,9 +401,9 @@ Server::Server(ServerConfig config, Handler handler)
 
 Server::~Server() {
   if (!impl_) return;
-  impl_->ioc.stop();
+  impl_->stop_all();
   error_code ec;
-  impl_->acceptor.close(ec);
+  impl_->acceptor->close(ec);
 }
 
 Status Server::start() {
@@ -398,7 +412,7 @@ Status Server::start() {
   const std::string where = config.host + ":" + std::to_string(config.port);
   auto fail = [&](const std::string& what) {
     error_code ignored;
-    impl.acceptor.close(ignored);
+    impl.acceptor->close(ignored);
     return Status(make_error(ErrorKind::unavailable, "listen_failed",
                              "cannot listen on " + where + ": " + what));
   };
@@ -408,23 +422,23 @@ Status Server::start() {
   if (!ec) {
     endpoint = tcp::endpoint(address, config.port);
   } else {
-    tcp::resolver resolver(impl.ioc);
+    tcp::resolver resolver(*impl.contexts.front());
     auto results = resolver.resolve(config.host, std::to_string(config.port),
                                     tcp::resolver::passive, ec);
     if (ec || results.empty()) return fail(ec ? ec.message() : "host not found");
     endpoint = results.begin()->endpoint();
   }
-  impl.acceptor.open(endpoint.protocol(), ec);
+  impl.acceptor->open(endpoint.protocol(), ec);
   if (ec) return fail(ec.message());
-  impl.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  impl.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (ec) return fail(ec.message());
-  impl.acceptor.bind(endpoint, ec);
+  impl.acceptor->bind(endpoint, ec);
   if (ec) return fail(ec.message());
-  impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  impl.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail(ec.message());
-  impl.bound_port = impl.acceptor.local_endpoint(ec).port();
+  impl.bound_port = impl.acceptor->local_endpoint(ec).port();
   if (ec) return fail(ec.message());
-  asio::dispatch(impl.acceptor.get_executor(), [&impl] { impl.do_accept(); });
+  asio::dispatch(*impl.contexts.front(), [&impl] { impl.do_accept(); });
   return Status::success();
 }
 
@@ -432,10 +446,10 @@ std::uint16_t Server::port() const { return impl_->bound_port; }
 
 void Server::run() {
   auto& impl = *impl_;
-  auto run_loop = [&impl] {
+  auto run_loop = [](asio::io_context& context) {
     for (;;) {
       try {
-        impl.ioc.run();
+        context.run();
         return;
       } catch (const std::exception&) {
         // A handler threw through Asio; keep serving.
@@ -443,21 +457,21 @@ void Server::run() {
     }
   };
   std::vector<std::thread> threads;
-  const int extra = impl.core.config.io_threads - 1;
-  threads.reserve(static_cast<std::size_t>(extra));
-  for (int i = 0; i < extra; ++i) threads.emplace_back(run_loop);
-  run_loop();
+  threads.reserve(impl.contexts.size() - 1);
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
+    threads.emplace_back([&run_loop, &context = *impl.contexts[i]] { run_loop(context); });
+  }
+  run_loop(*impl.contexts.front());
   for (auto& thread : threads) thread.join();
 }
 
 void Server::stop() {
   auto* impl = impl_.get();
-  asio::post(impl->acceptor.get_executor(), [impl] {
+  asio::post(*impl->contexts.front(), [impl] {
     error_code ec;
-    impl->acceptor.close(ec);
-    impl->retry_timer.cancel();
-    impl->work.reset();
-    impl->ioc.stop();
+    impl->acceptor->close(ec);
+    impl->retry_timer->cancel();
+    impl->stop_all();
   });
 }
 
