@@ -316,53 +316,70 @@ Result<std::optional<CardProductRecord>> Store::find_card_product(const std::str
 
 namespace {
 
+// SQLite's lookups take this many keys at a time, padded: one statement text for every batch.
+constexpr std::size_t sqlite_keys_per_query = 64;
+
+// Where a lookup finds the stored responses of one scope and route: one or both of these,
+// as rows of (key, request hash, status, content type, body, authorization id). `KEY` is
+// the key's condition, filled in per dialect.
+struct LookupArm {
+  const char* select;  // up to the key's condition
+  bool takes_route;    // a parameter for the route after the scope's
+};
+constexpr LookupArm stored_keys_arm{
+    "SELECT idempotency_key, request_hash, http_status, content_type, response_body, CAST(NULL AS TEXT) FROM "
+    "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key ",
+    true};
+constexpr LookupArm authorization_keys_arm{
+    "SELECT idempotency_key, request_hash, 201, '', '', authorization_id FROM authorizations "
+    "WHERE idempotency_scope = ? AND idempotency_key ",
+    false};
+
 // The stored responses of some keys of one scope and route, found key by key in the
-// primary key, as rows of (key, request hash, status, content type, body, authorization id);
-// for a route whose keys authorizations keep, in that table's key index too (its rows have
-// an authorization id and no body). On PostgreSQL an IN list was planned as a scan of the
-// whole scope and route (28,537 rows, 18 ms) whenever the statistics still thought that
-// range small; the lateral lookup of each key of an array cannot be planned so, and its text
-// does not change with the number of keys. SQLite looks each key of the IN list up by itself.
+// primary key (or, for the route authorizations keep, in their key index, and in
+// idempotency_keys only if it held keys of that route from before). On PostgreSQL an IN
+// list was planned as a scan of the whole scope and route (28,537 rows, 18 ms) whenever
+// the statistics still thought that range small; the lateral lookup of each key of an
+// array cannot be planned so, and its text does not change with the number of keys.
+// SQLite looks each key of the IN list up by itself.
 Result<std::vector<Row>> stored_responses(Connection& db, const std::string& scope, const std::string& route,
-                                          const std::vector<std::string>& keys) {
-  const bool kept_on_authorizations = keys_kept_on_authorizations(route);
+                                          const std::vector<std::string>& keys, bool with_legacy_keys) {
+  std::vector<LookupArm> arms;
+  if (!keys_kept_on_authorizations(route) || with_legacy_keys) arms.push_back(stored_keys_arm);
+  if (keys_kept_on_authorizations(route)) arms.push_back(authorization_keys_arm);
+  auto arm_params = [&](const LookupArm& arm, std::vector<SqlValue>& params) {
+    params.emplace_back(scope);
+    if (arm.takes_route) params.emplace_back(route);
+  };
   if (db.dialect() == Dialect::postgres) {
-    // On a generic plan: it has only one (a probe of the primary key per key), and planning
-    // it for each batch took half of its time.
-    std::vector<SqlValue> params{array_literal(std::vector<SqlValue>(keys.begin(), keys.end())), scope, route};
-    std::string sql =
-        "SELECT i.* FROM unnest(?::text[]) AS k(idempotency_key) CROSS JOIN LATERAL ("
-        "SELECT idempotency_key, request_hash, http_status, content_type, response_body, NULL::text "
-        "FROM idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key = k.idempotency_key";
-    if (kept_on_authorizations) {
-      sql += " UNION ALL SELECT idempotency_key, request_hash, 201, '', '', authorization_id FROM authorizations "
-             "WHERE idempotency_scope = ? AND idempotency_key = k.idempotency_key";
-      params.emplace_back(scope);
+    // On a generic plan: it has only one (a probe of the index per key), and planning it
+    // for each batch took half of its time.
+    std::string sql = "SELECT i.* FROM unnest(?::text[]) AS k(idempotency_key) CROSS JOIN LATERAL (";
+    std::vector<SqlValue> params{array_literal(std::vector<SqlValue>(keys.begin(), keys.end()))};
+    for (const LookupArm& arm : arms) {
+      if (&arm != &arms.front()) sql += " UNION ALL ";
+      sql += std::string(arm.select) + "= k.idempotency_key";
+      arm_params(arm, params);
     }
     sql += " LIMIT 1) i";
     std::vector<Statement> statements{Statement{std::move(sql), std::move(params)}};
     run_on_generic_plans(db.dialect(), statements);
     return db.query_all(statements, 1);
   }
-  static constexpr std::size_t keys_per_query = 64;  // padded: one statement text for every batch
-  std::string in_list = "(?";
-  for (std::size_t i = 1; i < keys_per_query; ++i) in_list += ", ?";
+  std::string in_list = "IN (?";
+  for (std::size_t i = 1; i < sqlite_keys_per_query; ++i) in_list += ", ?";
   in_list += ")";
-  std::string sql = "SELECT idempotency_key, request_hash, http_status, content_type, response_body, NULL FROM "
-                    "idempotency_keys WHERE scope = ? AND route = ? AND idempotency_key IN " + in_list;
-  if (kept_on_authorizations) {
-    sql += " UNION ALL SELECT idempotency_key, request_hash, 201, '', '', authorization_id FROM authorizations "
-           "WHERE idempotency_scope = ? AND idempotency_key IN " + in_list;
+  std::string sql;
+  for (const LookupArm& arm : arms) {
+    if (!sql.empty()) sql += " UNION ALL ";
+    sql += arm.select + in_list;
   }
   std::vector<Row> found;
-  for (std::size_t next = 0; next < keys.size(); next += keys_per_query) {
-    std::vector<SqlValue> padded_keys;
-    for (std::size_t i = next; i < next + keys_per_query; ++i) padded_keys.emplace_back(keys[std::min(i, keys.size() - 1)]);
-    std::vector<SqlValue> params{scope, route};
-    params.insert(params.end(), padded_keys.begin(), padded_keys.end());
-    if (kept_on_authorizations) {
-      params.emplace_back(scope);
-      params.insert(params.end(), padded_keys.begin(), padded_keys.end());
+  for (std::size_t next = 0; next < keys.size(); next += sqlite_keys_per_query) {
+    std::vector<SqlValue> params;
+    for (const LookupArm& arm : arms) {
+      arm_params(arm, params);
+      for (std::size_t i = next; i < next + sqlite_keys_per_query; ++i) params.emplace_back(keys[std::min(i, keys.size() - 1)]);
     }
     ISSUERD_ASSIGN(auto rows, db.query(sql, params));
     for (Row& row : rows) found.push_back(std::move(row));
@@ -387,13 +404,24 @@ Result<std::optional<StoredResponse>> Store::find_idempotent_response(const std:
     // the batch's own.
     if (keys_kept_on_authorizations(route)) ISSUERD_TRY(cache->authorizations.flush(db_));
   }
-  ISSUERD_ASSIGN(auto rows, stored_responses(db_, scope, route, {key}));
+  ISSUERD_ASSIGN(bool with_legacy_keys, legacy_keys_possible(db_, route));
+  ISSUERD_ASSIGN(auto rows, stored_responses(db_, scope, route, {key}, with_legacy_keys));
   if (rows.empty()) return std::optional<StoredResponse>();
   return std::optional<StoredResponse>(stored_response_from(rows[0]));
 }
 
+Result<bool> Store::legacy_keys_possible(Connection& db, const std::string& route) {
+  if (!keys_kept_on_authorizations(route)) return false;
+  if (write_behind_ != nullptr && write_behind_->legacy_authorization_keys) return *write_behind_->legacy_authorization_keys;
+  ISSUERD_ASSIGN(auto rows, run_query(db, "SELECT COUNT(*) FROM legacy_idempotency_routes WHERE route = ?", {route}));
+  const bool legacy = rows[0].integer(0) > 0;
+  if (write_behind_ != nullptr) write_behind_->legacy_authorization_keys = legacy;
+  return legacy;
+}
+
 Status Store::insert_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
                                          const StoredResponse& r, std::int64_t now_ms) {
+  ISSUERD_ASSERT(!keys_kept_on_authorizations(route));  // their authorizations keep them
   if (WriteBehind* cache = hot()) {
     cache->idempotency_keys.add(idempotency_key_row(scope, route, key, r, now_ms));
     cache->idempotency[idempotency_cache_key(scope, route, key)] = r;
@@ -557,7 +585,9 @@ Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys,
       cache.idempotency.emplace(std::move(cache_key), std::nullopt);
     }
     if (run.empty()) continue;
-    ISSUERD_ASSIGN(auto rows, stored_responses(from != nullptr ? *from : db_, first.scope, first.route, run));
+    Connection& db = from != nullptr ? *from : db_;
+    ISSUERD_ASSIGN(bool with_legacy_keys, legacy_keys_possible(db, first.route));
+    ISSUERD_ASSIGN(auto rows, stored_responses(db, first.scope, first.route, run, with_legacy_keys));
     for (const Row& row : rows) {
       cache.idempotency[idempotency_cache_key(first.scope, first.route, row.text(0))] = stored_response_from(row);
     }

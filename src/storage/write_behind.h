@@ -106,6 +106,9 @@ struct WriteBehind {
   // The previous batch's, kept until the next batch's lookup: while that batch's commit is in
   // flight (PostgreSQL) this is all there is of its keys, for commands that join this one.
   std::unordered_map<std::string, std::optional<StoredResponse>> idempotency_of_previous_batch;
+  // Whether idempotency_keys holds keys of the route authorizations keep, from before they
+  // kept them (migration 0010): asked once, as it can only stay as it is. Kept by drop().
+  std::optional<bool> legacy_authorization_keys;
 
   bool buffers_empty() const;
   bool serving() const { return hot; }

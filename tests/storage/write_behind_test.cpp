@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/ids.h"
+#include "storage/migrations.h"
 #include "storage/store.h"
 #include "support/test_database.h"
 #include "support/test_records.h"
@@ -62,6 +63,17 @@ class WriteBehindTest : public ::testing::TestWithParam<Dialect> {
     AuthorizationRecord a = authorization(card_id, counted_minor, at_ms);
     a.merchant_id = cards_.at(card_id).merchant_id;
     return store_->authorizations().insert(a);
+  }
+
+  // A row of idempotency_keys as an issuerd before migration 0010 stored it for any route.
+  bool insert_stored_response(const std::string& scope, const std::string& route, const std::string& key) {
+    const std::vector<SqlValue> params{scope, route, key, "hash-" + key};
+    return connection_
+        ->execute("INSERT INTO idempotency_keys (scope, route, idempotency_key, request_hash, http_status, "
+                  "content_type, response_body, created_at_ms) VALUES (?, ?, ?, ?, 201, 'application/json', "
+                  "'{\"old\":1}', 1)",
+                  params)
+        .ok();
   }
 
   std::unique_ptr<testing::TestDatabase> database_;
@@ -228,10 +240,15 @@ TEST_P(WriteBehindTest, PrefetchFindsKeysWithAnyCharactersAndMoreThanOneStatemen
 }
 
 // The simulator's authorizations keep their own keys (keys_kept_on_authorizations): the
-// batch's lookup finds them on the authorizations, beside the keys stored before migration
-// 0010 in idempotency_keys, and a key stored during the batch is known to the rest of it.
+// batch's lookup finds them on the authorizations, beside the keys an older issuerd stored
+// in idempotency_keys before migration 0010, and a key stored during the batch is known to
+// the rest of it.
 TEST_P(WriteBehindTest, AuthorizationsKeepTheirKeysAndTheLookupFindsThem) {
   const std::string route(authorization_key_route);
+  // The database an older issuerd left: at version 9, keys of the route in idempotency_keys.
+  database_ = std::make_unique<testing::TestDatabase>(GetParam());
+  connection_ = database_->connect_migrated_before(10);
+  store_ = std::make_unique<Store>(*connection_, &cache_);
   const std::string card_id = insert_card();
   const std::string merchant_id = cards_.at(card_id).merchant_id;
   auto stamped = [&](const std::string& key, std::optional<std::int64_t> available_after_minor) {
@@ -245,6 +262,11 @@ TEST_P(WriteBehindTest, AuthorizationsKeepTheirKeysAndTheLookupFindsThem) {
   // literal must quote: a third on authorizations, a third in idempotency_keys, a third nowhere.
   std::vector<std::string> keys{"a\"b", "comma,{brace}", "back\\slash"};
   for (int i = 0; i < 67; ++i) keys.push_back("key-" + std::to_string(i));
+  for (std::size_t i = 1; i < keys.size(); i += 3) {
+    ASSERT_TRUE(insert_stored_response(merchant_id, route, keys[i]));
+  }
+  ASSERT_TRUE(migrate(*connection_).ok());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM legacy_idempotency_routes WHERE route = ?", {route}), 1);
   std::map<std::string, std::string> authorization_ids;
   std::vector<IdempotencyKeyRef> wanted;
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -252,9 +274,6 @@ TEST_P(WriteBehindTest, AuthorizationsKeepTheirKeysAndTheLookupFindsThem) {
       AuthorizationRecord a = stamped(keys[i], std::int64_t(i));
       ASSERT_TRUE(store_->authorizations().insert(a).ok());
       authorization_ids[keys[i]] = a.authorization_id;
-    } else if (i % 3 == 1) {
-      const StoredResponse earlier{"hash-" + keys[i], 201, "application/json", "{\"old\":1}", std::nullopt};
-      ASSERT_TRUE(store_->insert_idempotent_response(merchant_id, route, keys[i], earlier, 1).ok());
     }
     wanted.push_back({merchant_id, route, keys[i]});
   }
@@ -308,6 +327,35 @@ TEST_P(WriteBehindTest, AuthorizationsKeepTheirKeysAndTheLookupFindsThem) {
   auto after = store_->find_idempotent_response(merchant_id, route, "hot");
   ASSERT_TRUE(after.ok() && after->has_value());
   EXPECT_EQ((*after)->authorization_id, hot.authorization_id);
+}
+
+// On a database that never held keys of the route in idempotency_keys, the lookup reads the
+// authorizations alone (half the probes per key): a row put there behind issuerd's back is
+// not found, cached or not.
+TEST_P(WriteBehindTest, AFreshDatabaseLooksForAuthorizationKeysOnTheAuthorizationsAlone) {
+  const std::string route(authorization_key_route);
+  const std::string card_id = insert_card();
+  const std::string merchant_id = cards_.at(card_id).merchant_id;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM legacy_idempotency_routes"), 0);
+  ASSERT_TRUE(insert_stored_response(merchant_id, route, "stray"));
+  AuthorizationRecord a = authorization(card_id, 100, 1'000);
+  a.merchant_id = merchant_id;
+  a.idempotency = IdempotencyStamp{merchant_id, "kept", "hash-kept"};
+  ASSERT_TRUE(store_->authorizations().insert(a).ok());
+  EXPECT_FALSE(store_->find_idempotent_response(merchant_id, route, "stray")->has_value());
+
+  ASSERT_TRUE(store_->prefetch_idempotent_responses({{merchant_id, route, "stray"}, {merchant_id, route, "kept"}}).ok());
+  store_->set_hot(true);
+  EXPECT_FALSE(store_->find_idempotent_response(merchant_id, route, "stray")->has_value());
+  auto kept = store_->find_idempotent_response(merchant_id, route, "kept");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->authorization_id, a.authorization_id);
+  store_->set_hot(false);
+  // Other routes' keys are where they always were.
+  ASSERT_TRUE(insert_stored_response(merchant_id, "/v1/other", "stray"));
+  auto other = store_->find_idempotent_response(merchant_id, "/v1/other", "stray");
+  ASSERT_TRUE(other.ok() && other->has_value());
+  EXPECT_EQ((*other)->body, "{\"old\":1}");
 }
 
 TEST_P(WriteBehindTest, DropForgetsBufferedRowsAndCachedAccounts) {
