@@ -22,6 +22,7 @@
 
 #include "common/assert.h"
 #include "common/result.h"
+#include "storage/sqlite/wal_limits.h"
 
 namespace issuerd::storage {
 
@@ -139,8 +140,8 @@ class Connection {
   }
 
   // For the writer's connection: SQLite moves its WAL checkpoints to a thread of their own
-  // (sqlite/wal_checkpointer.h); PostgreSQL has nothing to do.
-  virtual Status offload_checkpoints() { return Status::success(); }
+  // (sqlite/wal_checkpointer.h), at `limits`; PostgreSQL has nothing to do.
+  virtual Status offload_checkpoints(const WalLimits& /*limits*/) { return Status::success(); }
 
  private:
   std::optional<Status> sent_outcome_;  // send_commit's outcome, until finish_commit()

@@ -16,7 +16,7 @@
 #include "storage/connection.h"
 #include "storage/postgres/postgres_connection.h"
 #include "storage/sqlite/gathering_vfs.h"
-#include "storage/sqlite/wal_checkpointer.h"
+#include "storage/sqlite/wal_limits.h"
 
 namespace issuerd::storage {
 namespace {
@@ -565,9 +565,9 @@ constexpr std::size_t kPageBytes = 4096;
 
 // A writer whose checkpoints run on their own thread, and a table of large rows. No fsync:
 // these tests are about the WAL's length and where its pages go, and it keeps them short.
-void open_checkpointed_writer(TestDatabase& db, std::unique_ptr<Connection>& writer) {
+void open_checkpointed_writer(TestDatabase& db, std::unique_ptr<Connection>& writer, const WalLimits& limits) {
   writer = db.connect();
-  ASSERT_TRUE(writer->offload_checkpoints().ok());
+  ASSERT_TRUE(writer->offload_checkpoints(limits).ok());
   ASSERT_TRUE(writer->execute_script("PRAGMA synchronous=OFF; CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB);").ok());
 }
 
@@ -585,11 +585,15 @@ void commit_large_rows(Connection& writer, int commits) {
 // Under commits without pause that thread never reaches the end of the WAL, and before the
 // writer copied the tail itself the WAL grew with every commit (the soak's leak): here it
 // must stay under its bound while four times that many pages are written.
+// Limits an eighth of the defaults' (the checkpoint's a quarter), so that it writes an
+// eighth as much.
 TEST(SqliteCheckpointTest, TheWalStaysBoundedUnderConstantCommits) {
   TestDatabase db(Dialect::sqlite);
   std::unique_ptr<Connection> writer;
-  ASSERT_NO_FATAL_FAILURE(open_checkpointed_writer(db, writer));
-  constexpr int wal_pages_max = WalCheckpointer::wal_pages_max;
+  const WalLimits limits{.pages_before_checkpoint = 1000, .pages_before_restart = 16'000};
+  ASSERT_NO_FATAL_FAILURE(open_checkpointed_writer(db, writer, limits));
+  const int wal_pages_max = limits.pages_max;
+  ASSERT_EQ(wal_pages_max, 32'000);
   ASSERT_NO_FATAL_FAILURE(commit_large_rows(*writer, 4 * wal_pages_max / 3));
   std::error_code ec;
   const auto wal_bytes = std::filesystem::file_size(db.directory() + "/issuerd.db-wal", ec);
@@ -606,9 +610,10 @@ TEST(SqliteCheckpointTest, TheWalStaysBoundedUnderConstantCommits) {
 TEST(SqliteCheckpointTest, TheThreadCopiesTheWalIntoTheDatabase) {
   TestDatabase db(Dialect::sqlite);
   std::unique_ptr<Connection> writer;
-  ASSERT_NO_FATAL_FAILURE(open_checkpointed_writer(db, writer));
-  constexpr std::uint32_t checkpoint_pages = WalCheckpointer::wal_pages_before_checkpoint;
-  static_assert(3 * checkpoint_pages < WalCheckpointer::wal_pages_before_restart);
+  const WalLimits limits;  // issuerd's own
+  ASSERT_NO_FATAL_FAILURE(open_checkpointed_writer(db, writer, limits));
+  const auto checkpoint_pages = static_cast<std::uint32_t>(limits.pages_before_checkpoint);
+  ASSERT_LT(3 * limits.pages_before_checkpoint, limits.pages_before_restart);
   // The file is grown in large chunks, so its length says little; the page count in its
   // header (bytes 28-31, big-endian) changes only when a checkpoint copies page 1.
   const std::string database_path = db.directory() + "/issuerd.db";

@@ -80,9 +80,9 @@ class SqliteConnection final : public Connection {
 
   Dialect dialect() const override { return Dialect::sqlite; }
 
-  Status offload_checkpoints() override {
+  Status offload_checkpoints(const WalLimits& limits) override {
     if (checkpointer_ || path_ == ":memory:") return Status::success();
-    ISSUERD_ASSIGN(checkpointer_, WalCheckpointer::start(db_, path_));
+    ISSUERD_ASSIGN(checkpointer_, WalCheckpointer::start(db_, path_, limits));
     return Status::success();
   }
 

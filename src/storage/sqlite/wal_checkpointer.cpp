@@ -5,7 +5,8 @@
 
 namespace issuerd::storage {
 
-Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(sqlite3* writer_db, const std::string& path) {
+Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(sqlite3* writer_db, const std::string& path,
+                                                                const WalLimits& limits) {
   sqlite3* own_db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &own_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, gathering_vfs_name());
@@ -27,14 +28,15 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(sqlite3* writer_
     return make_error(ErrorKind::unavailable, "database_unavailable",
                       "sqlite: the checkpoint connection cannot read the database: " + message);
   }
-  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(writer_db, own_db));
+  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(writer_db, own_db, limits));
   // Replaces the writer's automatic checkpoints (sqlite3_wal_autocheckpoint installs a hook too).
   sqlite3_wal_hook(writer_db, &WalCheckpointer::on_commit, checkpointer.get());
   checkpointer->thread_ = std::thread([raw = checkpointer.get()] { raw->loop(); });
   return checkpointer;
 }
 
-WalCheckpointer::WalCheckpointer(sqlite3* writer_db, sqlite3* own_db) : writer_db_(writer_db), own_db_(own_db) {}
+WalCheckpointer::WalCheckpointer(sqlite3* writer_db, sqlite3* own_db, const WalLimits& limits)
+    : writer_db_(writer_db), own_db_(own_db), limits_(limits) {}
 
 WalCheckpointer::~WalCheckpointer() {
   sqlite3_wal_hook(writer_db_, nullptr, nullptr);
@@ -49,21 +51,22 @@ WalCheckpointer::~WalCheckpointer() {
 
 // On the writer's thread, after each commit.
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
-  if (wal_pages < wal_pages_before_checkpoint) return SQLITE_OK;
   auto* checkpointer = static_cast<WalCheckpointer*>(self);
+  const WalLimits& limits = checkpointer->limits_;
+  if (wal_pages < limits.pages_before_checkpoint) return SQLITE_OK;
   std::unique_lock copying(checkpointer->copying_, std::try_to_lock);
   if (!copying.owns_lock()) {  // the thread is copying
-    if (wal_pages < wal_pages_max) return SQLITE_OK;
+    if (wal_pages < limits.pages_max) return SQLITE_OK;
     copying.lock();  // it has fallen behind: wait for its pass, then copy the rest here
     checkpointer->copy_tail(db, schema);
     return SQLITE_OK;
   }
-  bool copy_now = wal_pages >= wal_pages_max;
+  bool copy_now = wal_pages >= limits.pages_max;
   bool wake = false;
   {
     std::lock_guard lock(checkpointer->mutex_);
     copy_now = copy_now || checkpointer->tail_is_short_;
-    wake = !copy_now && wal_pages - checkpointer->copied_pages_ >= wal_pages_before_checkpoint;
+    wake = !copy_now && wal_pages - checkpointer->copied_pages_ >= limits.pages_before_checkpoint;
     if (wake) checkpointer->wanted_ = true;
   }
   if (copy_now) {
@@ -101,7 +104,7 @@ void WalCheckpointer::loop() {
   }
 }
 
-// Each pass copies what the WAL held when it began. Below wal_pages_before_restart one pass
+// Each pass copies what the WAL held when it began. Below pages_before_restart one pass
 // does; past it, the next pass copies what the writer appended meanwhile, until a pass had
 // little to copy (the tail after it is shorter still) and the writer can copy the rest.
 void WalCheckpointer::copy_in_passes() {
@@ -112,20 +115,20 @@ void WalCheckpointer::copy_in_passes() {
     copied_before = copied_pages_;
   }
   int wal_pages = 0;
-  for (int pass = 0; pass < passes_max; ++pass) {
+  for (int pass = 0; pass < limits_.passes_max; ++pass) {
     int copied_pages = 0;
     const int rc = sqlite3_wal_checkpoint_v2(own_db_, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied_pages);
     if (rc != SQLITE_OK) {
       if (rc != SQLITE_BUSY) log::warn("wal_checkpoint_failed", {{"code", rc}, {"message", sqlite3_errmsg(own_db_)}});
       return;
     }
-    const bool had_little_to_copy = wal_pages - copied_before <= wal_tail_pages_max;
+    const bool had_little_to_copy = wal_pages - copied_before <= limits_.tail_pages_max;
     copied_before = copied_pages;
-    if (had_little_to_copy || wal_pages < wal_pages_before_restart) break;
+    if (had_little_to_copy || wal_pages < limits_.pages_before_restart) break;
   }
   std::lock_guard lock(mutex_);
   copied_pages_ = copied_before;
-  tail_is_short_ = wal_pages >= wal_pages_before_restart;
+  tail_is_short_ = wal_pages >= limits_.pages_before_restart;
 }
 
 }  // namespace issuerd::storage
