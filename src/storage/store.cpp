@@ -320,8 +320,9 @@ namespace {
 constexpr std::size_t sqlite_keys_per_query = 64;
 
 // Where a lookup finds the stored responses of one scope and route: one or both of these,
-// as rows of (key, request hash, status, content type, body, authorization id). `KEY` is
-// the key's condition, filled in per dialect.
+// as rows of (key, request hash, status, content type, body, authorization id). Each ends
+// where the key's condition goes, which the dialect appends ("= k.idempotency_key" on
+// PostgreSQL, an IN list on SQLite).
 struct LookupArm {
   const char* select;  // up to the key's condition
   bool takes_route;    // a parameter for the route after the scope's
