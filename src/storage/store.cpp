@@ -344,10 +344,11 @@ constexpr LookupArm authorization_keys_arm{
 // array cannot be planned so, and its text does not change with the number of keys.
 // SQLite looks each key of the IN list up by itself.
 Result<std::vector<Row>> stored_responses(Connection& db, const std::string& scope, const std::string& route,
-                                          const std::vector<std::string>& keys, bool with_legacy_keys) {
+                                          const std::vector<std::string>& keys, bool reads_stored_keys) {
   std::vector<LookupArm> arms;
-  if (!keys_kept_on_authorizations(route) || with_legacy_keys) arms.push_back(stored_keys_arm);
+  if (reads_stored_keys) arms.push_back(stored_keys_arm);
   if (keys_kept_on_authorizations(route)) arms.push_back(authorization_keys_arm);
+  ISSUERD_ASSERT(!arms.empty());
   auto arm_params = [&](const LookupArm& arm, std::vector<SqlValue>& params) {
     params.emplace_back(scope);
     if (arm.takes_route) params.emplace_back(route);
@@ -405,14 +406,14 @@ Result<std::optional<StoredResponse>> Store::find_idempotent_response(const std:
     // the batch's own.
     if (keys_kept_on_authorizations(route)) ISSUERD_TRY(cache->authorizations.flush(db_));
   }
-  ISSUERD_ASSIGN(bool with_legacy_keys, legacy_keys_possible(db_, route));
-  ISSUERD_ASSIGN(auto rows, stored_responses(db_, scope, route, {key}, with_legacy_keys));
+  ISSUERD_ASSIGN(bool reads_stored_keys, stored_keys_possible(db_, route));
+  ISSUERD_ASSIGN(auto rows, stored_responses(db_, scope, route, {key}, reads_stored_keys));
   if (rows.empty()) return std::optional<StoredResponse>();
   return std::optional<StoredResponse>(stored_response_from(rows[0]));
 }
 
-Result<bool> Store::legacy_keys_possible(Connection& db, const std::string& route) {
-  if (!keys_kept_on_authorizations(route)) return false;
+Result<bool> Store::stored_keys_possible(Connection& db, const std::string& route) {
+  if (!keys_kept_on_authorizations(route)) return true;
   if (write_behind_ != nullptr && write_behind_->legacy_authorization_keys) return *write_behind_->legacy_authorization_keys;
   ISSUERD_ASSIGN(auto rows, run_query(db, "SELECT COUNT(*) FROM legacy_idempotency_routes WHERE route = ?", {route}));
   const bool legacy = rows[0].integer(0) > 0;
@@ -587,8 +588,8 @@ Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys,
     }
     if (run.empty()) continue;
     Connection& db = from != nullptr ? *from : db_;
-    ISSUERD_ASSIGN(bool with_legacy_keys, legacy_keys_possible(db, first.route));
-    ISSUERD_ASSIGN(auto rows, stored_responses(db, first.scope, first.route, run, with_legacy_keys));
+    ISSUERD_ASSIGN(bool reads_stored_keys, stored_keys_possible(db, first.route));
+    ISSUERD_ASSIGN(auto rows, stored_responses(db, first.scope, first.route, run, reads_stored_keys));
     for (const Row& row : rows) {
       cache.idempotency[idempotency_cache_key(first.scope, first.route, row.text(0))] = stored_response_from(row);
     }

@@ -150,9 +150,10 @@ class Store {
                            std::int64_t now_ms);
 
  private:
-  // Whether keys of the route authorizations keep may be in idempotency_keys (stored there
-  // before migration 0010), asked on `db`; false for other routes, whose keys are only there.
-  Result<bool> legacy_keys_possible(Connection& db, const std::string& route);
+  // Whether keys of `route` may be in idempotency_keys, asked on `db`: always for the routes
+  // that store them there; for the one authorizations keep, only if an issuerd before
+  // migration 0010 stored some (legacy_idempotency_routes).
+  Result<bool> stored_keys_possible(Connection& db, const std::string& route);
   Result<std::vector<Row>> query(std::string_view sql, std::initializer_list<SqlValue> params);
   Result<std::int64_t> execute(std::string_view sql, std::initializer_list<SqlValue> params);
   WriteBehind* hot() const { return write_behind_ != nullptr && write_behind_->hot ? write_behind_ : nullptr; }
