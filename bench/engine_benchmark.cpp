@@ -141,7 +141,7 @@ struct Engine {
     const auto url = must(storage::parse_database_url(location), "url");
     auto connection = must(storage::open_connection(url), "open");
     must(storage::migrate(*connection), "migrate");
-    if (!connection->offload_checkpoints(storage::WalLimits{}).ok()) die("checkpoint thread");
+    if (!storage::prepare_writer_connection(*connection).ok()) die("writer connection");
     keys = std::make_unique<crypto::PlatformKeys>(
         must(crypto::load_or_create_platform_keys((folder / "keys").string()), "keys"));
     readers = must(storage::ReaderPool::open(url, 2), "readers");

@@ -77,7 +77,7 @@ int run_issuerd(const Config& config) {
   if (!write_connection.ok()) return fail(write_connection.error());
   auto version = storage::migrate(**write_connection);
   if (!version.ok()) return fail(version.error());
-  if (Status offloaded = (*write_connection)->offload_checkpoints(storage::WalLimits{}); !offloaded.ok()) return fail(offloaded.error());
+  if (Status prepared = storage::prepare_writer_connection(**write_connection); !prepared.ok()) return fail(prepared.error());
   auto keys = crypto::load_or_create_platform_keys(config.key_dir);
   if (!keys.ok()) return fail(keys.error());
   auto admin = resolve_admin_token(config.admin_token, config.key_dir);

@@ -100,6 +100,11 @@ Result<std::unique_ptr<Connection>> open_connection(const DatabaseUrl& url) {
   return make_error(ErrorKind::internal, "unknown_dialect", "unknown database dialect");
 }
 
+Status prepare_writer_connection(Connection& connection) {
+  ISSUERD_TRY(connection.offload_checkpoints(WalLimits{}));
+  return connection.size_page_cache(writer_page_cache_bytes);
+}
+
 }  // namespace issuerd::storage
 
 namespace issuerd::storage::detail {

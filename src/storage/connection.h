@@ -143,6 +143,10 @@ class Connection {
   // (sqlite/wal_checkpointer.h), at `limits`; PostgreSQL has nothing to do.
   virtual Status offload_checkpoints(const WalLimits& /*limits*/) { return Status::success(); }
 
+  // For the writer's connection: SQLite keeps up to `cache_bytes` of database pages in its
+  // cache (its default is 2 MiB); PostgreSQL has nothing to do.
+  virtual Status size_page_cache(std::int64_t /*cache_bytes*/) { return Status::success(); }
+
  private:
   std::optional<Status> sent_outcome_;  // send_commit's outcome, until finish_commit()
 };
@@ -158,6 +162,15 @@ Result<DatabaseUrl> parse_database_url(std::string_view url);
 // Opens a connection. SQLite: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout 5 s.
 // PostgreSQL: synchronous_commit=on, client_encoding UTF8, TimeZone UTC.
 Result<std::unique_ptr<Connection>> open_connection(const DatabaseUrl& url);
+
+// The writer's page cache. Each authorization touches a page of its card's account and of
+// the per-card and per-key indexes, thousands of pages in all; in SQLite's 2 MiB many were
+// read from the file again (a pread each) batch after batch (docs/benchmarks.md).
+constexpr std::int64_t writer_page_cache_bytes = 64 << 20;
+
+// What the writer's connection needs beyond open_connection: its WAL checkpoints on a
+// thread of their own at issuerd's limits, and a page cache of writer_page_cache_bytes.
+Status prepare_writer_connection(Connection& connection);
 
 // Helpers shared by the drivers.
 namespace detail {

@@ -1,6 +1,7 @@
 // The Connection contract, run identically on SQLite and (when configured) PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "storage/connection.h"
 #include "storage/postgres/postgres_connection.h"
 #include "storage/sqlite/gathering_vfs.h"
+#include "storage/sqlite/page_cache.h"
 #include "storage/sqlite/wal_limits.h"
 
 namespace issuerd::storage {
@@ -637,6 +639,130 @@ TEST(SqliteCheckpointTest, TheThreadCopiesTheWalIntoTheDatabase) {
     pages_after = pages_in_file();
   }
   EXPECT_GE(pages_after, pages_wanted) << "no checkpoint reached the database file";
+}
+
+// The writer's page cache (sqlite/page_cache.h): a connection whose commits follow inserts
+// all over an index, so that its leaves split and SQLite renumbers sibling pages (parking
+// one at the lock page's number, past the database's end, on the way).
+class SqlitePageCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    writer_ = db_.connect();  // SQLite's first call in this process: the wrapper goes in
+    ASSERT_TRUE(install_page_cache());
+    ASSERT_TRUE(writer_->size_page_cache(writer_page_cache_bytes).ok());
+    ASSERT_TRUE(writer_->execute_script("PRAGMA synchronous=OFF; CREATE TABLE rows (k TEXT PRIMARY KEY, body TEXT)").ok());
+  }
+
+  // `count` rows with keys first..first+count-1 taken out of order, `per_commit` a commit.
+  void insert_rows(int first, int count, int per_commit) {
+    for (int done = 0; done < count; done += per_commit) {
+      ASSERT_TRUE(writer_->begin().ok());
+      for (int i = done; i < std::min(count, done + per_commit); ++i) ASSERT_NO_FATAL_FAILURE(insert_row(first + (i * 7919) % count));
+      ASSERT_TRUE(writer_->commit().ok());
+    }
+  }
+
+  void insert_row(int key) {
+    const std::vector<SqlValue> row{"key-" + std::to_string(key), std::string(200 + key % 300, 'x')};
+    auto inserted = writer_->execute("INSERT INTO rows (k, body) VALUES (?, ?)", row);
+    ASSERT_TRUE(inserted.ok()) << inserted.error().message;
+  }
+
+  void expect_rows(std::int64_t count) {
+    auto rows = writer_->query("SELECT COUNT(*) FROM rows", {});
+    ASSERT_TRUE(rows.ok()) << rows.error().message;
+    EXPECT_EQ((*rows)[0].integer(0), count);
+    auto check = writer_->query("PRAGMA integrity_check", {});
+    ASSERT_TRUE(check.ok());
+    EXPECT_EQ((*check)[0].text(0), "ok");
+  }
+
+  TestDatabase db_{Dialect::sqlite};
+  std::unique_ptr<Connection> writer_;
+};
+
+// SQLite trims the cache past the database's end at every commit. Here that end is the
+// file's (a fresh database is a whole 32 MiB chunk, 8,192 pages), and after the first
+// renumbering pcache1 scanned its whole table for each of those trims. The wrapper knows no
+// page is there and skips them. (A single-row INSERT uses no temporary b-tree, whose own
+// cache would count here too.)
+TEST_F(SqlitePageCacheTest, CommitsAfterOutOfOrderSplitsSkipTheTrim) {
+  ASSERT_NO_FATAL_FAILURE(insert_rows(0, 3000, 50));
+  const PageCacheTrims before = page_cache_trims();
+  for (int key = 3000; key < 3020; ++key) {
+    ASSERT_TRUE(writer_->begin().ok());
+    ASSERT_NO_FATAL_FAILURE(insert_row(key));
+    ASSERT_TRUE(writer_->commit().ok());
+  }
+  const PageCacheTrims after = page_cache_trims();
+  EXPECT_EQ(after.skipped - before.skipped, 20u);
+  EXPECT_EQ(after.passed - before.passed, 0u);
+  ASSERT_NO_FATAL_FAILURE(expect_rows(3020));
+}
+
+// A rolled-back transaction leaves pages past the database's end in the cache: that trim
+// must reach pcache1. (Before VACUUM the database's size is its file's, a whole 32 MiB chunk,
+// and every page is below it.) The rows written after it must read back whole.
+TEST_F(SqlitePageCacheTest, ATrimPastPagesTheCacheMayHoldIsPassedOn) {
+  ASSERT_NO_FATAL_FAILURE(insert_rows(0, 2000, 100));
+  ASSERT_TRUE(writer_->execute_script("DELETE FROM rows WHERE k > 'key-2'; VACUUM;").ok());
+  auto left = writer_->query("SELECT COUNT(*) FROM rows", {});
+  ASSERT_TRUE(left.ok());
+  const std::int64_t kept = (*left)[0].integer(0);
+  ASSERT_LT(kept, 2000);
+
+  const PageCacheTrims before = page_cache_trims();
+  ASSERT_TRUE(writer_->begin().ok());
+  for (int key = 10'000; key < 13'000; ++key) ASSERT_NO_FATAL_FAILURE(insert_row(key));
+  ASSERT_TRUE(writer_->rollback().ok());
+  EXPECT_GE(page_cache_trims().passed - before.passed, 1u);
+  ASSERT_NO_FATAL_FAILURE(expect_rows(kept));
+
+  ASSERT_NO_FATAL_FAILURE(insert_rows(20'000, 3000, 100));
+  ASSERT_NO_FATAL_FAILURE(expect_rows(kept + 3000));
+}
+
+// The bound itself, on a cache driven as SQLite drives one: a page parked past the others
+// keeps the trims going to pcache1 until it comes back or is gone.
+TEST_F(SqlitePageCacheTest, APageMovedPastTheOthersIsTrimmedUnlessItComesBack) {
+  const sqlite3_pcache_methods2& methods = page_cache_methods();
+  sqlite3_pcache* cache = methods.xCreate(4096, 64, 1);
+  ASSERT_NE(cache, nullptr);
+  methods.xCachesize(cache, 100);
+  for (unsigned key = 1; key <= 10; ++key) {
+    sqlite3_pcache_page* page = methods.xFetch(cache, key, 2);
+    ASSERT_NE(page, nullptr);
+    methods.xUnpin(cache, page, 0);
+  }
+  auto trim = [&](unsigned limit) {  // how many trims it passed on
+    const std::uint64_t passed_before = page_cache_trims().passed;
+    methods.xTruncate(cache, limit);
+    return page_cache_trims().passed - passed_before;
+  };
+  EXPECT_EQ(trim(11), 0u);  // pages 1-10: nothing at 11 or past it
+
+  constexpr unsigned lock_page = 262'145;  // where SQLite parks a page while renumbering
+  sqlite3_pcache_page* parked = methods.xFetch(cache, 6, 0);
+  ASSERT_NE(parked, nullptr);
+  methods.xRekey(cache, parked, 6, lock_page);
+  methods.xRekey(cache, parked, lock_page, 6);
+  methods.xUnpin(cache, parked, 0);
+  EXPECT_EQ(trim(11), 0u);  // back at 6
+
+  parked = methods.xFetch(cache, 5, 0);
+  ASSERT_NE(parked, nullptr);
+  methods.xRekey(cache, parked, 5, lock_page);
+  methods.xUnpin(cache, parked, 0);
+  EXPECT_EQ(trim(11), 1u);  // left there: pcache1 must drop it
+  EXPECT_EQ(methods.xFetch(cache, lock_page, 0), nullptr);
+  EXPECT_EQ(trim(11), 0u);
+
+  EXPECT_EQ(trim(9), 1u);  // pages 9 and 10 are in the cache
+  EXPECT_EQ(methods.xFetch(cache, 10, 0), nullptr);
+  sqlite3_pcache_page* kept = methods.xFetch(cache, 8, 0);
+  EXPECT_NE(kept, nullptr);
+  if (kept != nullptr) methods.xUnpin(cache, kept, 0);
+  methods.xDestroy(cache);
 }
 
 // SQLite connections gather their WAL writes and hand them to the OS late

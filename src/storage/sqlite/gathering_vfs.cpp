@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/assert.h"
+#include "storage/sqlite/page_cache.h"
 
 namespace issuerd::storage {
 
@@ -217,7 +218,10 @@ void register_vfs() {
 
 const char* gathering_vfs_name() {
   static std::once_flag registered;
-  std::call_once(registered, register_vfs);
+  std::call_once(registered, [] {
+    (void)install_page_cache();  // before register_vfs, whose sqlite3_vfs_find initialises SQLite
+    register_vfs();
+  });
   return vfs_name;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "storage/sqlite/gathering_vfs.h"
+#include "storage/sqlite/page_cache.h"
 #include "storage/sqlite/wal_checkpointer.h"
 
 namespace issuerd::storage {
@@ -84,6 +85,13 @@ class SqliteConnection final : public Connection {
     if (checkpointer_ || path_ == ":memory:") return Status::success();
     ISSUERD_ASSIGN(checkpointer_, WalCheckpointer::start(db_, path_, limits));
     return Status::success();
+  }
+
+  Status size_page_cache(std::int64_t cache_bytes) override {
+    // Without the page cache wrapper every commit scans the whole cache (page_cache.h), and
+    // a large one costs more than the reads it saves: keep SQLite's default then.
+    if (!install_page_cache()) return Status::success();
+    return execute_script("PRAGMA cache_size=-" + std::to_string(cache_bytes / 1024) + ";");
   }
 
   Status execute_script(std::string_view sql) override {
