@@ -6,8 +6,9 @@
 -- cards_hot.txt). Each request picks a card uniformly and an amount: 95 % from 1.00 to
 -- 150.00 USD, 5 % from 25,000 to 60,000 USD (beyond every balance and card limit of the data
 -- set: declined 51 or 61). The cards with a 200 USD card limit (a tenth of the hot ones)
--- decline once it is spent; the rest keep about the same share of declines through a run. Every request has its own Idempotency-Key: a random prefix per thread and
--- run, plus a counter.
+-- decline once it is spent; the rest keep about the same share of declines through a run.
+-- Every request has its own Idempotency-Key: a random prefix per thread and run, plus a
+-- counter.
 --
 -- done() prints one line "BENCH_RESULT {json}" with the authorizations per second (201
 -- answers), latency percentiles, the approved / declined counts seen in response() and the

@@ -8,7 +8,7 @@
 // siblings out of order parks a page for a moment at the number of the lock page
 // (262,145 with 4 KiB pages), so after the first such insert every commit scanned every
 // slot: a cache of 64 MiB cost the writer about a third more CPU per authorization than one
-// of 2 MiB (docs/benchmarks.md), which is why a larger cache had always measured slower.
+// of 2 MiB (docs/benchmarks.md), which is why a larger cache had never measured better.
 //
 // The wrapper keeps its own bound on the keys the cache holds (the largest fetched, and the
 // pages moved above it) and passes a trim on only when some page may be at or past it.
