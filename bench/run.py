@@ -162,9 +162,21 @@ class Issuerd:
                 values[parts[0]] = float(parts[1])
             elif len(parts) == 2 and parts[0].startswith("issuerd_authorizations_total{"):
                 values["authorizations"] = values.get("authorizations", 0.0) + float(parts[1])
-            elif len(parts) == 2 and parts[0] in SLOW_BATCH_BUCKETS:
+            elif len(parts) == 2 and (parts[0] in SLOW_BATCH_BUCKETS or parts[0] in SLOW_REQUEST_BUCKETS
+                                      or parts[0] == "issuerd_http_request_duration_seconds_count"):
                 values[parts[0]] = float(parts[1])
         return values
+
+    def written_bytes(self):
+        """Bytes issuerd has caused to be written to storage (Linux /proc/PID/io), or None."""
+        try:
+            with open(f"/proc/{self.process.pid}/io") as f:
+                for line in f:
+                    if line.startswith("write_bytes:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return None
 
     def invariants_ok(self):
         request = urllib.request.Request(self.url + "/admin/v1/ledger/invariants",
@@ -190,6 +202,10 @@ class Issuerd:
 # The commit histogram's buckets (cumulative) below which a batch was not slow.
 SLOW_BATCH_BUCKETS = {'issuerd_commit_duration_seconds_bucket{le="0.01"}': "batches_over_10ms",
                       'issuerd_commit_duration_seconds_bucket{le="0.025"}': "batches_over_25ms"}
+# The same for requests inside issuerd (read to answer handed to the socket): what of the
+# p99 wrk sees is issuerd's own, and what is the sockets' and the scheduler's.
+SLOW_REQUEST_BUCKETS = {'issuerd_http_request_duration_seconds_bucket{le="0.01"}': "server_pct_over_10ms",
+                        'issuerd_http_request_duration_seconds_bucket{le="0.025"}': "server_pct_over_25ms"}
 
 
 def wrk(url, cards_file, api_key, connections, duration):
@@ -226,8 +242,10 @@ def bench_issuerd(name, database_url, binary, work, settings):
             for c in settings["connections"]:
                 wrk(server.url, cards_file, setup["api_key"], c, settings["warmup"])
                 before = server.metrics()
+                written_before = server.written_bytes()
                 run = wrk(server.url, cards_file, setup["api_key"], c, settings["duration"])
                 after = server.metrics()
+                written_after = server.written_bytes()
                 commits = after["issuerd_commits_total"] - before["issuerd_commits_total"]
                 commands = after["issuerd_committed_commands_total"] - before["issuerd_committed_commands_total"]
                 busy = after["issuerd_commit_duration_seconds_sum"] - before["issuerd_commit_duration_seconds_sum"]
@@ -246,12 +264,23 @@ def bench_issuerd(name, database_url, binary, work, settings):
                 for bucket, field in SLOW_BATCH_BUCKETS.items():
                     fast = after.get(bucket, 0) - before.get(bucket, 0)
                     run[field] = int(commits - fast)
+                requests = (after.get("issuerd_http_request_duration_seconds_count", 0)
+                            - before.get("issuerd_http_request_duration_seconds_count", 0))
+                for bucket, field in SLOW_REQUEST_BUCKETS.items():
+                    fast = after.get(bucket, 0) - before.get(bucket, 0)
+                    run[field] = round(100 * (requests - fast) / requests, 2) if requests > 0 else None
+                # What the WAL and the checkpoints wrote per authorization (the disk's load).
+                run["written_kib_per_authorization"] = (
+                    round((written_after - written_before) / 1024 / auths, 2)
+                    if auths > 0 and written_before is not None and written_after is not None else None)
                 run["load_average"] = round(os.getloadavg()[0], 2)
                 result[mix][f"c{c}"] = run
                 log(f"  {mix:9} c={c:<3} {run['auth_per_s']:9.0f} auth/s  p50 {run['p50_ms']:8.2f} ms  "
                     f"p99 {run['p99_ms']:8.2f} ms  approved {run['approved']:6}  declined {run['declined']:6}  "
                     f"errors {run['non_201']}  batch {run['mean_batch']}  writer busy {run['writer_busy']}  "
-                    f"batches over 10 / 25 ms {run['batches_over_10ms']} / {run['batches_over_25ms']}")
+                    f"batches over 10 / 25 ms {run['batches_over_10ms']} / {run['batches_over_25ms']}  "
+                    f"server over 10 / 25 ms {run['server_pct_over_10ms']} / {run['server_pct_over_25ms']} %  "
+                    f"written {run['written_kib_per_authorization']} KiB/auth")
         result["ledger_invariants_ok"] = server.invariants_ok()
         result["data_dir"] = data_dir
     finally:
