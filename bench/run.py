@@ -124,6 +124,44 @@ def disk_sync_ms(work, rounds=100, block=65536):
     return {"inside_file_ms": round(inside, 3), "growing_file_ms": round(growing, 3)}
 
 
+def disk_sync_tail(work, seconds_total, block=458752, file_bytes=64 << 20, pause_s=0.002):
+    """The disk's own slow syncs, the floor of the p99: a WAL's commit as the writer makes it
+    at 64 connections (448 KiB, then fdatasync, about every 2 ms) into a file already written
+    once, with nothing else running. A request waits for the sync of its batch, so every sync
+    over 10 ms holds every request in flight, and wrk's p99 counts each of them several
+    times (docs/benchmarks.md, "What each figure means")."""
+    path = os.path.join(work, "sync-tail-probe")
+    data = b"\x5a" * block
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    latencies_ms = []
+    try:
+        for offset in range(0, file_bytes, block):
+            os.pwrite(fd, data, offset)
+        os.fsync(fd)
+        offset = 0
+        deadline = time.monotonic() + seconds_total
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            os.pwrite(fd, data, offset)
+            os.fdatasync(fd)
+            latencies_ms.append((time.monotonic() - started) * 1000)
+            offset = offset + block if offset + 2 * block <= file_bytes else 0
+            time.sleep(pause_s)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    ordered = sorted(latencies_ms)
+
+    def at(q):
+        return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 2)
+
+    minutes = seconds_total / 60
+    return {"seconds": seconds_total, "syncs": len(ordered), "p50_ms": at(0.5), "p99_ms": at(0.99),
+            "p999_ms": at(0.999), "max_ms": round(ordered[-1], 2),
+            "over_10ms_per_min": round(sum(1 for v in ordered if v > 10) / minutes, 1),
+            "over_25ms_per_min": round(sum(1 for v in ordered if v > 25) / minutes, 1)}
+
+
 # ---- issuerd ----
 
 class Issuerd:
@@ -565,6 +603,14 @@ def main():
     results["machine"]["fdatasync"] = disk_sync_ms(work)
     log(f"disk: a 64 KiB write + fdatasync takes {results['machine']['fdatasync']['inside_file_ms']} ms inside a "
         f"file, {results['machine']['fdatasync']['growing_file_ms']} ms at the end of a growing one")
+
+    probe_s = seconds(env("BENCH_DISK_PROBE", "20s"))
+    if probe_s > 0:
+        tail = disk_sync_tail(work, probe_s)
+        results["machine"]["sync_tail"] = tail
+        log(f"disk: 448 KiB + fdatasync every 2 ms for {probe_s:g} s: p50 {tail['p50_ms']} ms, p99 {tail['p99_ms']}, "
+            f"p99.9 {tail['p999_ms']}, max {tail['max_ms']}; over 10 / 25 ms {tail['over_10ms_per_min']} / "
+            f"{tail['over_25ms_per_min']} a minute")
 
     decision, decision_all = decision_benchmark(build_dir)
     results["decision_per_s"] = decision
