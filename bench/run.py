@@ -536,27 +536,28 @@ def markdown(results):
     """The figures as the Markdown tables of docs/benchmarks.md."""
     base = results.get("baseline_plpgsql", {})
     out = ["| database | mix | conns | auth/s | p50 ms | p99 ms | approved | declined | mean batch | writer busy "
-           "| PL/pgSQL tps | ratio |", "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+           "| over 10 ms inside | PL/pgSQL tps | ratio |", "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for db in ("sqlite", "postgres"):
         for mix in MIXES:
             for key, run in results.get(db, {}).get(mix, {}).items():
                 b = base.get(mix, {}).get(key, {}).get("tps")
+                inside = run.get("server_pct_over_10ms")
                 out.append(f"| {db} | {mix} | {key[1:]} | {run['auth_per_s']:,.0f} | {run['p50_ms']:.1f} | "
                            f"{run['p99_ms']:.1f} | {run['approved']:,} | {run['declined']:,} | {run['mean_batch']} | "
-                           f"{run['writer_busy']:.2f} | {b:,.0f} | {run['auth_per_s'] / b:.2f} |" if b else
-                           f"| {db} | {mix} | {key[1:]} | {run['auth_per_s']:,.0f} | {run['p50_ms']:.1f} | "
-                           f"{run['p99_ms']:.1f} | {run['approved']:,} | {run['declined']:,} | {run['mean_batch']} | "
-                           f"{run['writer_busy']:.2f} | - | - |")
+                           f"{run['writer_busy']:.2f} | {f'{inside} %' if inside is not None else '-'} | "
+                           + (f"{b:,.0f} | {run['auth_per_s'] / b:.2f} |" if b else "- | - |"))
     out += ["", "| PL/pgSQL baseline | conns | tps | p50 ms | p99 ms |", "|---|--:|--:|--:|--:|"]
     for mix in MIXES:
         for key, run in base.get(mix, {}).items():
             out.append(f"| {mix} | {key[1:]} | {run['tps']:,.0f} | {run['p50_ms']:.1f} | {run['p99_ms']:.1f} |")
     engine = results.get("engine_alone", {})
     if engine:
-        out += ["", "| engine alone (no HTTP) | in flight | auth/s | mean batch |", "|---|--:|--:|--:|"]
+        out += ["", "| engine alone (no HTTP) | in flight | auth/s | mean batch | issuerd CPU µs/auth |",
+                "|---|--:|--:|--:|--:|"]
         for db, runs in engine.items():
             for key, run in runs.items():
-                out.append(f"| {db} | {key[1:]} | {run['auth_per_s']:,} | {run['mean_batch']} |")
+                out.append(f"| {db} | {key[1:]} | {run['auth_per_s']:,} | {run['mean_batch']} | "
+                           f"{run.get('cpu_us_per_auth', '-')} |")
     return "\n".join(out)
 
 
