@@ -284,9 +284,13 @@ def bench_issuerd(name, database_url, binary, work, settings):
                 run = wrk(server.url, cards_file, setup["api_key"], c, settings["duration"])
                 after = server.metrics()
                 written_after = server.written_bytes()
-                commits = after["issuerd_commits_total"] - before["issuerd_commits_total"]
-                commands = after["issuerd_committed_commands_total"] - before["issuerd_committed_commands_total"]
-                busy = after["issuerd_commit_duration_seconds_sum"] - before["issuerd_commit_duration_seconds_sum"]
+
+                def delta(name):
+                    return after.get(name, 0) - before.get(name, 0)
+
+                commits = delta("issuerd_commits_total")
+                commands = delta("issuerd_committed_commands_total")
+                busy = delta("issuerd_commit_duration_seconds_sum")
                 run["mean_batch"] = round(commands / commits, 2) if commits > 0 else None
                 run["commits_per_s"] = round(commits / run["duration_s"], 1) if run["duration_s"] > 0 else None
                 # The writer's time in batches (begin to commit) over the run, and per command.
@@ -294,19 +298,16 @@ def bench_issuerd(name, database_url, binary, work, settings):
                 run["writer_ms_per_command"] = round(busy * 1000 / commands, 3) if commands > 0 else None
                 # Batches also carry the server's own commands (the callback deliverer's outbox
                 # updates, jobs): the authorizations alone per commit.
-                auths = after.get("authorizations", 0) - before.get("authorizations", 0)
+                auths = delta("authorizations")
                 run["authorizations_per_commit"] = round(auths / commits, 2) if commits > 0 else None
                 run["other_commands_per_authorization"] = round((commands - auths) / auths, 3) if auths > 0 else None
                 # Batches slower than 10 and 25 ms: each holds its own requests and the next
                 # batch's, so a few per second are the p99 (docs/benchmarks.md, the p99).
                 for bucket, field in SLOW_BATCH_BUCKETS.items():
-                    fast = after.get(bucket, 0) - before.get(bucket, 0)
-                    run[field] = int(commits - fast)
-                requests = (after.get("issuerd_http_request_duration_seconds_count", 0)
-                            - before.get("issuerd_http_request_duration_seconds_count", 0))
+                    run[field] = int(commits - delta(bucket))
+                requests = delta("issuerd_http_request_duration_seconds_count")
                 for bucket, field in SLOW_REQUEST_BUCKETS.items():
-                    fast = after.get(bucket, 0) - before.get(bucket, 0)
-                    run[field] = round(100 * (requests - fast) / requests, 2) if requests > 0 else None
+                    run[field] = round(100 * (requests - delta(bucket)) / requests, 2) if requests > 0 else None
                 # What the WAL and the checkpoints wrote per authorization (the disk's load).
                 run["written_kib_per_authorization"] = (
                     round((written_after - written_before) / 1024 / auths, 2)
