@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -216,6 +217,15 @@ class Issuerd:
             pass
         return None
 
+    def cpu_seconds(self):
+        """issuerd's CPU time so far, user + system, all threads (Linux /proc/PID/stat), or None."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
     def invariants_ok(self):
         request = urllib.request.Request(self.url + "/admin/v1/ledger/invariants",
                                          headers={"Authorization": "Bearer " + self.token})
@@ -244,6 +254,21 @@ SLOW_BATCH_BUCKETS = {'issuerd_commit_duration_seconds_bucket{le="0.01"}': "batc
 # p99 wrk sees is issuerd's own, and what is the sockets' and the scheduler's.
 SLOW_REQUEST_BUCKETS = {'issuerd_http_request_duration_seconds_bucket{le="0.01"}': "server_pct_over_10ms",
                         'issuerd_http_request_duration_seconds_bucket{le="0.025"}': "server_pct_over_25ms"}
+
+
+def machine_cpu_seconds():
+    """(busy, all) CPU seconds of the whole machine so far (/proc/stat): busy leaves out idle
+    and iowait."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    per_s = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / per_s, sum(ticks) / per_s
+
+
+def children_cpu_seconds():
+    """CPU time of the finished child processes (wrk once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wrk(url, cards_file, api_key, connections, duration):
@@ -281,7 +306,11 @@ def bench_issuerd(name, database_url, binary, work, settings):
                 wrk(server.url, cards_file, setup["api_key"], c, settings["warmup"])
                 before = server.metrics()
                 written_before = server.written_bytes()
+                cpu_before, machine_before, wrk_before = (server.cpu_seconds(), machine_cpu_seconds(),
+                                                          children_cpu_seconds())
                 run = wrk(server.url, cards_file, setup["api_key"], c, settings["duration"])
+                cpu_after, machine_after, wrk_after = (server.cpu_seconds(), machine_cpu_seconds(),
+                                                       children_cpu_seconds())
                 after = server.metrics()
                 written_after = server.written_bytes()
 
@@ -312,6 +341,16 @@ def bench_issuerd(name, database_url, binary, work, settings):
                 run["written_kib_per_authorization"] = (
                     round((written_after - written_before) / 1024 / auths, 2)
                     if auths > 0 and written_before is not None and written_after is not None else None)
+                # Where the two cores went, per authorization: issuerd's threads, wrk's, and the
+                # whole machine busy (the rest is the kernel's work for both, PostgreSQL, and
+                # anything else running). CPU time counts less of the scheduler's noise than auth/s.
+                if auths > 0:
+                    if cpu_before is not None and cpu_after is not None:
+                        run["issuerd_cpu_us_per_auth"] = round((cpu_after - cpu_before) * 1e6 / auths, 1)
+                    run["wrk_cpu_us_per_auth"] = round((wrk_after - wrk_before) * 1e6 / auths, 1)
+                    run["machine_busy_us_per_auth"] = round((machine_after[0] - machine_before[0]) * 1e6 / auths, 1)
+                    run["machine_idle_pct"] = round(
+                        100 * (1 - (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])), 1)
                 run["load_average"] = round(os.getloadavg()[0], 2)
                 result[mix][f"c{c}"] = run
                 log(f"  {mix:9} c={c:<3} {run['auth_per_s']:9.0f} auth/s  p50 {run['p50_ms']:8.2f} ms  "
@@ -319,7 +358,9 @@ def bench_issuerd(name, database_url, binary, work, settings):
                     f"errors {run['non_201']}  batch {run['mean_batch']}  writer busy {run['writer_busy']}  "
                     f"batches over 10 / 25 ms {run['batches_over_10ms']} / {run['batches_over_25ms']}  "
                     f"server over 10 / 25 ms {run['server_pct_over_10ms']} / {run['server_pct_over_25ms']} %  "
-                    f"written {run['written_kib_per_authorization']} KiB/auth")
+                    f"written {run['written_kib_per_authorization']} KiB/auth  CPU us/auth: issuerd "
+                    f"{run.get('issuerd_cpu_us_per_auth')} wrk {run.get('wrk_cpu_us_per_auth')} machine "
+                    f"{run.get('machine_busy_us_per_auth')} (idle {run.get('machine_idle_pct')} %)")
         result["ledger_invariants_ok"] = server.invariants_ok()
         result["data_dir"] = data_dir
     finally:
@@ -537,15 +578,17 @@ def markdown(results):
     """The figures as the Markdown tables of docs/benchmarks.md."""
     base = results.get("baseline_plpgsql", {})
     out = ["| database | mix | conns | auth/s | p50 ms | p99 ms | approved | declined | mean batch | writer busy "
-           "| over 10 ms inside | PL/pgSQL tps | ratio |", "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+           "| over 10 ms inside | CPU µs/auth issuerd / machine | PL/pgSQL tps | ratio |",
+           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for db in ("sqlite", "postgres"):
         for mix in MIXES:
             for key, run in results.get(db, {}).get(mix, {}).items():
                 b = base.get(mix, {}).get(key, {}).get("tps")
                 inside = run.get("server_pct_over_10ms")
+                cpu = f"{run.get('issuerd_cpu_us_per_auth', '-')} / {run.get('machine_busy_us_per_auth', '-')}"
                 out.append(f"| {db} | {mix} | {key[1:]} | {run['auth_per_s']:,.0f} | {run['p50_ms']:.1f} | "
                            f"{run['p99_ms']:.1f} | {run['approved']:,} | {run['declined']:,} | {run['mean_batch']} | "
-                           f"{run['writer_busy']:.2f} | {f'{inside} %' if inside is not None else '-'} | "
+                           f"{run['writer_busy']:.2f} | {f'{inside} %' if inside is not None else '-'} | {cpu} | "
                            + (f"{b:,.0f} | {run['auth_per_s'] / b:.2f} |" if b else "- | - |"))
     out += ["", "| PL/pgSQL baseline | conns | tps | p50 ms | p99 ms |", "|---|--:|--:|--:|--:|"]
     for mix in MIXES:
