@@ -343,7 +343,8 @@ def bench_issuerd(name, database_url, binary, work, settings):
                     if auths > 0 and written_before is not None and written_after is not None else None)
                 # Where the two cores went, per authorization: issuerd's threads, wrk's, and the
                 # whole machine busy (the rest is the kernel's work for both, PostgreSQL, and
-                # anything else running). CPU time counts less of the scheduler's noise than auth/s.
+                # anything else running). CPU per authorization measures a change to issuerd's own cost
+                # directly, where auth/s also moves with the scheduling and the disk.
                 if auths > 0:
                     if cpu_before is not None and cpu_after is not None:
                         run["issuerd_cpu_us_per_auth"] = round((cpu_after - cpu_before) * 1e6 / auths, 1)
