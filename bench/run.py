@@ -343,15 +343,16 @@ def bench_issuerd(name, database_url, binary, work, settings):
                     if auths > 0 and written_before is not None and written_after is not None else None)
                 # Where the two cores went, per authorization: issuerd's threads, wrk's, and the
                 # whole machine busy (the rest is the kernel's work for both, PostgreSQL, and
-                # anything else running). CPU per authorization measures a change to issuerd's own cost
-                # directly, where auth/s also moves with the scheduling and the disk.
+                # anything else running). CPU per authorization measures a change to issuerd's
+                # own cost directly, where auth/s also moves with the scheduling and the disk.
                 if auths > 0:
+                    machine_busy_s = machine_after[0] - machine_before[0]
                     if cpu_before is not None and cpu_after is not None:
                         run["issuerd_cpu_us_per_auth"] = round((cpu_after - cpu_before) * 1e6 / auths, 1)
                     run["wrk_cpu_us_per_auth"] = round((wrk_after - wrk_before) * 1e6 / auths, 1)
-                    run["machine_busy_us_per_auth"] = round((machine_after[0] - machine_before[0]) * 1e6 / auths, 1)
-                    run["machine_idle_pct"] = round(
-                        100 * (1 - (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])), 1)
+                    run["machine_busy_us_per_auth"] = round(machine_busy_s * 1e6 / auths, 1)
+                    machine_all_s = machine_after[1] - machine_before[1]
+                    run["machine_idle_pct"] = round(100 * (1 - machine_busy_s / machine_all_s), 1)
                 run["load_average"] = round(os.getloadavg()[0], 2)
                 result[mix][f"c{c}"] = run
                 log(f"  {mix:9} c={c:<3} {run['auth_per_s']:9.0f} auth/s  p50 {run['p50_ms']:8.2f} ms  "
