@@ -11,6 +11,8 @@ Each run: a warm-up of BENCH_WARMUP, then BENCH_DURATION measured; the writer's 
 is the delta of issuerd_committed_commands_total / issuerd_commits_total over the measured
 run (GET /metrics).
 
+Before the databases, the HTTP ceiling (bench/http_ceiling): the same wrk script against a server that only
+parses the JSON POST and answers it, a plain Boost.Beast one and issuerd's own HTTP layer.
 Then the PL/pgSQL baseline (bench/baseline/): the same authorization as one function in its
 own database of the same PostgreSQL server, loaded with the same cards, driven by pgbench
 -M prepared with the same client counts and mixes. And the decision alone
@@ -19,7 +21,7 @@ own database of the same PostgreSQL server, loaded with the same cards, driven b
 
 Prints a table and writes bench/results/latest.json. Settings (environment):
   BENCH_DURATION=10s  BENCH_WARMUP=2s  BENCH_CONNECTIONS=1,16,64,256
-  BENCH_DATABASES=sqlite,postgres  BENCH_BASELINE=1  BENCH_STANDARD=6000  BENCH_HOT=4000
+  BENCH_DATABASES=sqlite,postgres  BENCH_BASELINE=1  BENCH_CEILING=1  BENCH_STANDARD=6000  BENCH_HOT=4000
   BENCH_OTHER_QUOTAS=5  BENCH_OTHER_CARDS=100  BENCH_ADPOS=500  BENCH_WORK_DIR=/tmp/issuerd-bench
   BENCH_OUT=bench/results/latest.json  BUILD_DIR=build  BENCH_ISSUERD_ARGS= (more issuerd flags)
 """
@@ -217,15 +219,6 @@ class Issuerd:
             pass
         return None
 
-    def cpu_seconds(self):
-        """issuerd's CPU time so far, user + system, all threads (Linux /proc/PID/stat), or None."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            return None
-
     def invariants_ok(self):
         request = urllib.request.Request(self.url + "/admin/v1/ledger/invariants",
                                          headers={"Authorization": "Bearer " + self.token})
@@ -271,6 +264,44 @@ def children_cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
+def process_cpu_seconds(pid):
+    """A process's CPU time so far, user + system, all threads (Linux /proc/PID/stat), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class CpuMeter:
+    """Where the two cores went during one wrk run, per request: the server's threads, wrk's,
+    and the whole machine busy (the rest is the kernel's work for both, PostgreSQL, and
+    anything else running). CPU per request measures a change to the server's own cost
+    directly, where requests/s also move with the scheduling and the disk."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.before = (process_cpu_seconds(pid), machine_cpu_seconds(), children_cpu_seconds())
+
+    def per_request_us(self, count, server, unit):
+        """{server}_cpu_us_per_{unit}, wrk_cpu_us_per_{unit}, machine_busy_us_per_{unit} and
+        machine_idle_pct since construction, for count requests; call once wrk has exited."""
+        server_after, machine_after, wrk_after = (process_cpu_seconds(self.pid), machine_cpu_seconds(),
+                                                  children_cpu_seconds())
+        server_before, machine_before, wrk_before = self.before
+        if count <= 0:
+            return {}
+        machine_busy_s = machine_after[0] - machine_before[0]
+        figures = {}
+        if server_before is not None and server_after is not None:
+            figures[f"{server}_cpu_us_per_{unit}"] = round((server_after - server_before) * 1e6 / count, 1)
+        figures[f"wrk_cpu_us_per_{unit}"] = round((wrk_after - wrk_before) * 1e6 / count, 1)
+        figures[f"machine_busy_us_per_{unit}"] = round(machine_busy_s * 1e6 / count, 1)
+        figures["machine_idle_pct"] = round(100 * (1 - machine_busy_s / (machine_after[1] - machine_before[1])), 1)
+        return figures
+
+
 def wrk(url, cards_file, api_key, connections, duration):
     threads = max(1, min(2, connections))
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(round(duration)))}s", "--timeout", "10s", "--latency",
@@ -306,11 +337,8 @@ def bench_issuerd(name, database_url, binary, work, settings):
                 wrk(server.url, cards_file, setup["api_key"], c, settings["warmup"])
                 before = server.metrics()
                 written_before = server.written_bytes()
-                cpu_before, machine_before, wrk_before = (server.cpu_seconds(), machine_cpu_seconds(),
-                                                          children_cpu_seconds())
+                cpu = CpuMeter(server.process.pid)
                 run = wrk(server.url, cards_file, setup["api_key"], c, settings["duration"])
-                cpu_after, machine_after, wrk_after = (server.cpu_seconds(), machine_cpu_seconds(),
-                                                       children_cpu_seconds())
                 after = server.metrics()
                 written_after = server.written_bytes()
 
@@ -341,18 +369,7 @@ def bench_issuerd(name, database_url, binary, work, settings):
                 run["written_kib_per_authorization"] = (
                     round((written_after - written_before) / 1024 / auths, 2)
                     if auths > 0 and written_before is not None and written_after is not None else None)
-                # Where the two cores went, per authorization: issuerd's threads, wrk's, and the
-                # whole machine busy (the rest is the kernel's work for both, PostgreSQL, and
-                # anything else running). CPU per authorization measures a change to issuerd's
-                # own cost directly, where auth/s also moves with the scheduling and the disk.
-                if auths > 0:
-                    machine_busy_s = machine_after[0] - machine_before[0]
-                    if cpu_before is not None and cpu_after is not None:
-                        run["issuerd_cpu_us_per_auth"] = round((cpu_after - cpu_before) * 1e6 / auths, 1)
-                    run["wrk_cpu_us_per_auth"] = round((wrk_after - wrk_before) * 1e6 / auths, 1)
-                    run["machine_busy_us_per_auth"] = round(machine_busy_s * 1e6 / auths, 1)
-                    machine_all_s = machine_after[1] - machine_before[1]
-                    run["machine_idle_pct"] = round(100 * (1 - machine_busy_s / machine_all_s), 1)
+                run.update(cpu.per_request_us(auths, "issuerd", "auth"))
                 run["load_average"] = round(os.getloadavg()[0], 2)
                 result[mix][f"c{c}"] = run
                 log(f"  {mix:9} c={c:<3} {run['auth_per_s']:9.0f} auth/s  p50 {run['p50_ms']:8.2f} ms  "
@@ -368,6 +385,64 @@ def bench_issuerd(name, database_url, binary, work, settings):
     finally:
         server.stop()
     return result
+
+
+# ---- the HTTP ceiling ----
+
+# bench/http_ceiling's two servers: the name in the results, and its --server flag.
+CEILING_SERVERS = {"beast": "beast", "issuerd_http": "issuerd"}
+
+
+def wait_for_port(port, process, seconds_max=30):
+    deadline = time.monotonic() + seconds_max
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server on port {port} exited ({process.returncode})")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def bench_http_ceiling(build_dir, work, settings):
+    """The same wrk script against bench/http_ceiling, a server that parses the JSON POST and
+    answers it without authorizing anything: the most any authorization server could carry on
+    this machine with wrk beside it (issue #8's "HTTP ceiling")."""
+    binary = os.path.join(build_dir, "bench", "http_ceiling")
+    if not os.path.exists(binary):
+        log("http_ceiling was not built (Google Benchmark missing, so bench/ was not either?)")
+        return {}
+    cards_file = os.path.join(work, "ceiling-cards.txt")
+    with open(cards_file, "w") as f:
+        f.writelines(f"{379122577000000 + i}\n" for i in range(1000))
+    results = {}
+    for name, flag in CEILING_SERVERS.items():
+        port = free_port()
+        with open(os.path.join(work, f"http-ceiling-{flag}.log"), "wb") as server_log:
+            process = subprocess.Popen([binary, "--server", flag, "--port", str(port)], stdout=server_log,
+                                       stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(port, process)
+            url = f"http://127.0.0.1:{port}"
+            results[name] = {}
+            for c in settings["connections"]:
+                wrk(url, cards_file, "unused", c, settings["warmup"])
+                cpu = CpuMeter(process.pid)
+                run = wrk(url, cards_file, "unused", c, settings["duration"])
+                figures = {k: run[k] for k in ("requests_per_s", "p50_ms", "p99_ms", "non_201")}
+                figures.update(cpu.per_request_us(run["requests"], "server", "request"))
+                results[name][f"c{c}"] = figures
+                log(f"  HTTP ceiling, {name:12} c={c:<3} {run['requests_per_s']:9.0f} requests/s  "
+                    f"p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms  errors {run['non_201']}  "
+                    f"CPU us/request: server {figures.get('server_cpu_us_per_request')} "
+                    f"wrk {figures['wrk_cpu_us_per_request']} machine {figures['machine_busy_us_per_request']} "
+                    f"(idle {figures['machine_idle_pct']} %)")
+        finally:
+            process.terminate()
+            process.wait()
+    return results
 
 
 # ---- PostgreSQL ----
@@ -568,6 +643,13 @@ def table(results):
         for key, run in base.get(mix, {}).items():
             lines.append(f"{'plpgsql':9} {mix:9} {key[1:]:>5} {run['tps']:9.0f} {run['p50_ms']:8.2f} "
                          f"{run['p99_ms']:8.2f}")
+    for name, runs in results.get("http_ceiling", {}).items():
+        lines.append(f"HTTP ceiling ({name}): " + ", ".join(
+            f"{key[1:]} connections {run['requests_per_s']:,.0f} requests/s" for key, run in runs.items()))
+    for db, mixes in results.get("share_of_http_ceiling", {}).items():
+        lines.append(f"{db} as a share of the plain Beast server: " + "; ".join(
+            f"{mix} " + ", ".join(f"{key[1:]} {share:.0%}" for key, share in runs.items())
+            for mix, runs in mixes.items()))
     if results.get("decision_per_s"):
         lines.append(f"decision alone (domain::decide, one core): {results['decision_per_s']:,.0f} decisions/s")
     for db, runs in results.get("engine_alone", {}).items():
@@ -596,6 +678,15 @@ def markdown(results):
     for mix in MIXES:
         for key, run in base.get(mix, {}).items():
             out.append(f"| {mix} | {key[1:]} | {run['tps']:,.0f} | {run['p50_ms']:.1f} | {run['p99_ms']:.1f} |")
+    ceiling = results.get("http_ceiling", {})
+    if ceiling:
+        out += ["", "| HTTP ceiling (bench/http_ceiling) | conns | requests/s | p50 ms | p99 ms "
+                "| CPU µs/request server / machine |", "|---|--:|--:|--:|--:|--:|"]
+        for name, runs in ceiling.items():
+            for key, run in runs.items():
+                out.append(f"| {name} | {key[1:]} | {run['requests_per_s']:,.0f} | {run['p50_ms']:.1f} | "
+                           f"{run['p99_ms']:.1f} | {run.get('server_cpu_us_per_request', '-')} / "
+                           f"{run.get('machine_busy_us_per_request', '-')} |")
     engine = results.get("engine_alone", {})
     if engine:
         out += ["", "| engine alone (no HTTP) | in flight | auth/s | mean batch | issuerd CPU µs/auth |",
@@ -619,6 +710,7 @@ def main():
         "connections": [int(c) for c in env("BENCH_CONNECTIONS", "1,16,64,256").split(",")],
         "databases": [d for d in env("BENCH_DATABASES", "sqlite,postgres").split(",") if d],
         "baseline": env("BENCH_BASELINE", "1") not in ("0", "no", "false"),
+        "http_ceiling": env("BENCH_CEILING", "1") not in ("0", "no", "false"),
         "standard": int(env("BENCH_STANDARD", "6000")),
         "hot": int(env("BENCH_HOT", "4000")),
         "other_quotas": int(env("BENCH_OTHER_QUOTAS", "5")),
@@ -663,6 +755,10 @@ def main():
     results["decision_per_s"] = decision
     results["decision_benchmarks_per_s"] = decision_all
 
+    if settings["http_ceiling"]:
+        log("== the HTTP ceiling (bench/http_ceiling: parse the JSON POST, answer it)")
+        results["http_ceiling"] = bench_http_ceiling(build_dir, work, settings)
+
     pg = None
     try:
         if "postgres" in settings["databases"] or settings["baseline"]:
@@ -701,6 +797,16 @@ def main():
                 if b:
                     ratios.setdefault(db, {}).setdefault(mix, {})[key] = round(run["auth_per_s"] / b, 3)
     results["ratio_to_baseline"] = ratios
+    # Each run's share of the plain Beast server's requests/s at the same connections.
+    ceiling = results.get("http_ceiling", {}).get("beast", {})
+    shares = {}
+    for db in ("sqlite", "postgres"):
+        for mix in MIXES:
+            for key, run in results.get(db, {}).get(mix, {}).items():
+                if ceiling.get(key, {}).get("requests_per_s"):
+                    shares.setdefault(db, {}).setdefault(mix, {})[key] = round(
+                        run["auth_per_s"] / ceiling[key]["requests_per_s"], 3)
+    results["share_of_http_ceiling"] = shares
     results["targets"] = TARGETS
     results["machine"]["load_average_at_end"] = list(os.getloadavg())
     results["total_s"] = round(time.monotonic() - started, 1)
