@@ -32,7 +32,7 @@ fuzz: deps
 # The benchmark of issue #8 (not part of make test): a Release build, the HTTP ceiling (wrk
 # against a server that only parses and answers), a data set of 10,500 cards over HTTP, wrk
 # on SQLite and on a private PostgreSQL, the PL/pgSQL baseline with pgbench, and the
-# decision alone; about 12 minutes. Prints a table and writes
+# decision alone; about 10 minutes. Prints a table and writes
 # bench/results/latest.json; see docs/benchmarks.md. Settings: BENCH_DURATION=10s and more.
 .PHONY: bench
 bench: deps
