@@ -88,7 +88,6 @@ int run_issuerd(const Config& config) {
   Metrics metrics;
   Clock clock(config.test_clock);
   engine::Writer writer(std::move(write_connection).value(), metrics);
-  writer.start();
   api::Services services{clock, metrics, writer, **readers, *keys, crypto::sha256_hex(admin->token), config.public_url};
   jobs::CallbackDeliverer deliverer(
       services, {.attempts_max = config.callback_attempts_max, .retry_base_ms = config.callback_retry_base_ms});
@@ -103,7 +102,8 @@ int run_issuerd(const Config& config) {
                            return jobs::process_adpos_task(store, keys, job, now_ms);
                          });
   services.wake_jobs = [&job_runner] { job_runner.wake(); };
-  services.wake_callbacks = [&deliverer] { deliverer.wake(); };
+  writer.on_callbacks_queued([&deliverer] { deliverer.wake(); });
+  writer.start();
 
   http::Router router;
   api::admin::register_routes(router, services, config.test_clock);

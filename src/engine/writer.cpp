@@ -16,6 +16,12 @@ Writer::Writer(std::unique_ptr<storage::Connection> connection, Metrics& metrics
 
 Writer::~Writer() { stop(); }
 
+void Writer::on_callbacks_queued(std::function<void()> wake) {
+  std::lock_guard lock(mutex_);
+  ISSUERD_ASSERT(!started_);  // the writer's thread reads it without the lock
+  callbacks_queued_ = std::move(wake);
+}
+
 void Writer::start() {
   std::lock_guard lock(mutex_);
   ISSUERD_ASSERT(!started_);
@@ -83,6 +89,7 @@ void Writer::loop() {
 void Writer::apply_batch(std::deque<Command>& batch) {
   const auto started = std::chrono::steady_clock::now();
   const bool all_hot = std::all_of(batch.begin(), batch.end(), [](const Command& c) { return c.hot; });
+  const std::uint64_t callbacks_before = store_.deliverable_callbacks_inserted();
   // The batch in flight must be settled before this one's prefetch, unless only hot
   // commands wrote it: then every idempotency key it wrote is in the cache.
   if (!in_flight_all_hot_) settle_in_flight();
@@ -97,6 +104,7 @@ void Writer::apply_batch(std::deque<Command>& batch) {
     in_flight_ = std::move(batch);
     in_flight_started_ = started;
     in_flight_all_hot_ = all_hot;
+    in_flight_queued_callbacks_ = store_.deliverable_callbacks_inserted() != callbacks_before;
     if (!connection_->commits_in_background() || prefetch_connection_ == nullptr) settle_in_flight();
   } else {
     fail_batch(batch, started);
@@ -114,9 +122,10 @@ bool Writer::settle_in_flight() {
     log::error("commit_failed", {{"reason", committed.error().reason}, {"message", committed.error().message}});
     store_.drop_cache();  // it holds what the failed transaction wrote
   }
-  finish(in_flight_, in_flight_started_, durable);
+  finish(in_flight_, in_flight_started_, durable, in_flight_queued_callbacks_);
   in_flight_.clear();
   in_flight_all_hot_ = true;
+  in_flight_queued_callbacks_ = false;
   return durable;
 }
 
@@ -126,10 +135,12 @@ void Writer::fail_batch(std::deque<Command>& batch, std::chrono::steady_clock::t
   finish(batch, started, false);
 }
 
-void Writer::finish(std::deque<Command>& batch, std::chrono::steady_clock::time_point started, bool durable) {
+void Writer::finish(std::deque<Command>& batch, std::chrono::steady_clock::time_point started, bool durable,
+                    bool callbacks_queued) {
   const auto elapsed_us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   if (durable) metrics_.record_commit(elapsed_us, batch.size());
+  if (durable && callbacks_queued && callbacks_queued_) callbacks_queued_();
   for (Command& command : batch) command.done(durable);
 }
 

@@ -65,6 +65,10 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  // Called after each durable batch that queued a deliverable callback (the outbox's
+  // deliverer wakes): once per batch, from the writer, instead of once per request. Set
+  // before start().
+  void on_callbacks_queued(std::function<void()> wake);
   void start();
   // Finishes the commands already queued, then ends the thread. Later submits are refused.
   void stop();
@@ -93,7 +97,9 @@ class Writer {
   // Waits for the batch in flight to commit and answers it; false when its commit failed.
   bool settle_in_flight();
   void fail_batch(std::deque<Command>& batch, std::chrono::steady_clock::time_point started);
-  void finish(std::deque<Command>& batch, std::chrono::steady_clock::time_point started, bool durable);
+  // `callbacks_queued`: the batch inserted a deliverable callback (on_callbacks_queued).
+  void finish(std::deque<Command>& batch, std::chrono::steady_clock::time_point started, bool durable,
+              bool callbacks_queued = false);
 
   std::unique_ptr<storage::Connection> connection_;
   // PostgreSQL: the idempotency lookups go here while a commit is in flight on connection_.
@@ -102,6 +108,7 @@ class Writer {
   storage::Store store_;
   Metrics& metrics_;
   WriterLimits limits_;
+  std::function<void()> callbacks_queued_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Command> queue_;
@@ -112,6 +119,7 @@ class Writer {
   std::deque<Command> in_flight_;
   std::chrono::steady_clock::time_point in_flight_started_;
   bool in_flight_all_hot_ = true;
+  bool in_flight_queued_callbacks_ = false;
 };
 
 }  // namespace issuerd::engine

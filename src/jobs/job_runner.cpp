@@ -112,8 +112,6 @@ void JobRunner::run_one(const storage::JobRecord& job) {
         in_flight_.erase(job_id);
       };
       if (services_.writer.submit(std::move(record_failure))) return;
-    } else {
-      services_.wake_callbacks();
     }
     std::lock_guard lock(mutex_);
     in_flight_.erase(job.job_id);

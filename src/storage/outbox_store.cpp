@@ -28,6 +28,7 @@ std::vector<OutboxEvent> events_from(const std::vector<Row>& rows) {
 }  // namespace
 
 Status OutboxStore::insert(const OutboxEvent& e) {
+  if (cache_ != nullptr && e.status == "pending") ++cache_->deliverable_callbacks_inserted;
   if (cache_ == nullptr || !cache_->serving()) return insert_row(db_, outbox_table, outbox_row(e));
   cache_->outbox.add(outbox_row(e));
   ++cache_->mutations;

@@ -96,6 +96,10 @@ class Store {
                                        bool joining_batch = false);
   // Changes made through the cache so far (a hot command that fails must have made none).
   std::uint64_t cache_mutations() const { return write_behind_ ? write_behind_->mutations : 0; }
+  // Deliverable callbacks this writer's Store has inserted so far (0 for readers).
+  std::uint64_t deliverable_callbacks_inserted() const {
+    return write_behind_ ? write_behind_->deliverable_callbacks_inserted : 0;
+  }
   std::size_t cached_card_count() const { return write_behind_ ? write_behind_->cards.size() : 0; }
 
   // Merchants

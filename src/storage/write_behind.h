@@ -78,6 +78,9 @@ struct WriteBehind {
 
   bool hot = false;             // the Store serves the cached tables from here
   std::uint64_t mutations = 0;  // changes made through the cache: a failing hot command must make none
+  // Callbacks inserted as deliverable (a merchant with a webhook), ever, cached or not: the
+  // writer wakes the deliverer after a batch that added some. Kept by drop().
+  std::uint64_t deliverable_callbacks_inserted = 0;
 
   // Buffered inserts, flushed in this order.
   InsertBuffer transfers;

@@ -151,18 +151,13 @@ void top_up(Services& services, Call call, http::Responder respond) {
   auto request = parse_top_up(call);
   if (!request.ok()) return respond(error_response(request.error()));
   const std::string request_id = request->request_id;
-  // Answered after the commit, so the deliverer woken here finds the callback.
-  http::Responder respond_and_wake = [&services, respond = std::move(respond)](http::Response response) {
-    services.wake_callbacks();
-    respond(std::move(response));
-  };
   submit(services, call, "/v1/cardaccount/topup", request_id,
          [&services, request = std::move(request).value()](storage::Store& store) -> WriteOutcome {
            auto data = apply_top_up(services, store, request);
            if (!data.ok()) return {error_response(data.error()), false};
            return {ok(*data), true};
          },
-         std::move(respond_and_wake));
+         std::move(respond));
 }
 
 // ---- transactions ----

@@ -23,9 +23,9 @@ struct Services {
   const crypto::PlatformKeys& keys;
   std::string admin_token_sha256_hex;
   std::string public_url;  // base of the links issuerd hands out, no trailing slash
-  // Nudges the background workers after a commit that gave them work (no-ops until wired).
+  // Nudges the job runner after a commit that gave it work (a no-op until wired). The
+  // callback deliverer is woken by the writer itself (Writer::on_callbacks_queued).
   std::function<void()> wake_jobs = [] {};
-  std::function<void()> wake_callbacks = [] {};
   std::shared_ptr<MerchantCache> merchants = std::make_shared<MerchantCache>();
 };
 

@@ -162,7 +162,6 @@ Result<IdempotentWrite> keyed_write(Services& services, const http::Request& req
   write.key = key;
   write.request_hash = request_hash(request.path, body);
   write.render_error = problem_response;
-  write.after_commit = [&services] { services.wake_callbacks(); };
   return write;
 }
 
@@ -205,7 +204,6 @@ void create_authorization(Services& services, const http::Request& request, http
     return json_text_response(201, authorization_json(outcome));
   };
   write->after_commit = [&services, approved] {
-    services.wake_callbacks();
     services.metrics.record_authorization(*approved ? "approved" : "declined");
   };
   submit_idempotent_write(services, std::move(write).value(), std::move(respond));

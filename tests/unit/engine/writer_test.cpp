@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/ids.h"
 #include "engine/transfers.h"
 #include "storage/migrations.h"
 #include "support/test_database.h"
@@ -313,6 +314,56 @@ TEST_P(WriterTest, RunNowReportsCommit) {
   }));
   EXPECT_FALSE(writer_->run_now([](storage::Store&) { return false; }));
   EXPECT_EQ(balance(AccountKind::merchant_main, "x"), 5);
+}
+
+// Queues an outbox event: deliverable ("pending", a merchant with a webhook) or not
+// ("failed": no webhook), as engine::enqueue_callback_text decides.
+Command queue_callback(bool deliverable, std::promise<bool>& durable) {
+  Command command;
+  command.apply = [deliverable](storage::Store& store) {
+    storage::OutboxEvent event;
+    event.event_id = next_id();
+    event.merchant_id = "m";
+    event.event_type = "TEST";
+    event.payload = "{}";
+    event.status = deliverable ? "pending" : "failed";
+    return store.outbox().insert(event).ok();
+  };
+  command.done = [&durable](bool committed) { durable.set_value(committed); };
+  return command;
+}
+
+TEST_P(WriterTest, TheDelivererIsWokenOncePerBatchThatQueuedADeliverableCallback) {
+  writer_.reset();  // the hook is set before start
+  writer_ = std::make_unique<Writer>(database_->connect_migrated(), metrics_);
+  std::atomic<int> wakes{0};
+  std::atomic<bool> answered_before_wake{false};
+  std::promise<bool> first, second, third, undeliverable, nothing;
+  std::future<bool> first_answer = first.get_future();
+  writer_->on_callbacks_queued([&] {
+    if (wakes.fetch_add(1) == 0) {
+      // Woken before its batch is answered: the callback is already committed.
+      answered_before_wake = first_answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    }
+  });
+  writer_->start();
+  WriterPause pause(*writer_);
+  ASSERT_TRUE(writer_->submit(queue_callback(true, first)));
+  ASSERT_TRUE(writer_->submit(queue_callback(true, second)));
+  ASSERT_TRUE(writer_->submit(queue_callback(true, third)));
+  pause.release();
+  EXPECT_TRUE(first_answer.get() && second.get_future().get() && third.get_future().get());
+  EXPECT_EQ(wakes.load(), 1);  // three callbacks, one batch, one wake
+  EXPECT_FALSE(answered_before_wake.load());
+
+  ASSERT_TRUE(writer_->submit(queue_callback(false, undeliverable)));
+  EXPECT_TRUE(undeliverable.get_future().get());
+  Command plain;
+  plain.apply = [](storage::Store&) { return true; };
+  plain.done = [&nothing](bool committed) { nothing.set_value(committed); };
+  ASSERT_TRUE(writer_->submit(std::move(plain)));
+  EXPECT_TRUE(nothing.get_future().get());
+  EXPECT_EQ(wakes.load(), 1);  // nothing deliverable since
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, WriterTest, ::testing::ValuesIn(testing::dialects_under_test()),
