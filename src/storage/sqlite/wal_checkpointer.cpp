@@ -93,29 +93,21 @@ void WalCheckpointer::copy_tail(sqlite3* db, const char* schema) {
 }
 
 void WalCheckpointer::loop() {
-  bool busy = false;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      if (busy) {
-        // The last pass met a commit publishing its frames (SQLITE_BUSY): the copy is still
-        // wanted, and the commit that would wake the thread again may never come. (An ASan
-        // run of the tests once ended with no page copied: each pass had met a commit.)
-        wake_.wait_for(lock, busy_retry_delay, [this] { return stopping_; });
-      } else {
-        wake_.wait(lock, [this] { return wanted_ || stopping_; });
-      }
+      wake_.wait(lock, [this] { return wanted_ || stopping_; });
       if (stopping_) return;
       wanted_ = false;
     }
-    busy = copy_in_passes();
+    copy_in_passes();
   }
 }
 
 // Each pass copies what the WAL held when it began. Below pages_before_restart one pass
 // does; past it, the next pass copies what the writer appended meanwhile, until a pass had
 // little to copy (the tail after it is shorter still) and the writer can copy the rest.
-bool WalCheckpointer::copy_in_passes() {
+void WalCheckpointer::copy_in_passes() {
   std::lock_guard copying(copying_);
   int copied_before = 0;
   {
@@ -128,7 +120,7 @@ bool WalCheckpointer::copy_in_passes() {
     const int rc = sqlite3_wal_checkpoint_v2(own_db_, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied_pages);
     if (rc != SQLITE_OK) {
       if (rc != SQLITE_BUSY) log::warn("wal_checkpoint_failed", {{"code", rc}, {"message", sqlite3_errmsg(own_db_)}});
-      return rc == SQLITE_BUSY;
+      return;
     }
     const bool had_little_to_copy = wal_pages - copied_before <= limits_.tail_pages_max;
     copied_before = copied_pages;
@@ -137,7 +129,6 @@ bool WalCheckpointer::copy_in_passes() {
   std::lock_guard lock(mutex_);
   copied_pages_ = copied_before;
   tail_is_short_ = wal_pages >= limits_.pages_before_restart;
-  return false;
 }
 
 }  // namespace issuerd::storage

@@ -21,7 +21,6 @@
 
 #include <sqlite3.h>
 
-#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -47,11 +46,7 @@ class WalCheckpointer {
   static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
   void copy_tail(sqlite3* db, const char* schema);
   void loop();
-  // True when a pass returned SQLITE_BUSY (another checkpoint, or a commit publishing its
-  // frames as the pass read the WAL index): the loop tries again after busy_retry_delay.
-  bool copy_in_passes();
-
-  static constexpr std::chrono::milliseconds busy_retry_delay{5};
+  void copy_in_passes();
 
   sqlite3* writer_db_;
   sqlite3* own_db_;
