@@ -103,6 +103,7 @@ int run_issuerd(const Config& config) {
                          });
   services.wake_jobs = [&job_runner] { job_runner.wake(); };
   writer.on_callbacks_queued([&deliverer] { deliverer.wake(); });
+  writer.set_thread_nice(static_cast<int>(config.writer_nice));
   writer.start();
 
   http::Router router;

@@ -67,6 +67,9 @@ const std::map<std::string, std::pair<std::string, Setter>>& valued_flags() {
       {"--callback-retry-base-ms", {"ISSUERD_CALLBACK_RETRY_BASE_MS", [](Config& c, const std::string& v) {
          return set_bounded(c.callback_retry_base_ms, "--callback-retry-base-ms", v, 1, 3600 * 1000);
        }}},
+      {"--writer-nice", {"ISSUERD_WRITER_NICE", [](Config& c, const std::string& v) {
+         return set_bounded(c.writer_nice, "--writer-nice", v, -20, 19);
+       }}},
       {"--callback-attempts-max", {"ISSUERD_CALLBACK_ATTEMPTS_MAX", [](Config& c, const std::string& v) {
          return set_bounded(c.callback_attempts_max, "--callback-attempts-max", v, 1, 100);
        }}},
@@ -137,6 +140,8 @@ std::string usage_text() {
   --test-clock          enable POST /admin/v1/test/clock (tests only)     ISSUERD_TEST_CLOCK=1
   --demo                create a demo merchant, funded, with a product    ISSUERD_DEMO=1
   --io-threads N        HTTP I/O threads (default 2)                      ISSUERD_IO_THREADS
+  --writer-nice N       the writer thread's nice value, -20 to 19         ISSUERD_WRITER_NICE
+                        (default -10; kept at 0 without CAP_SYS_NICE)
   --log-requests        log every request (default: only errors)          ISSUERD_LOG_REQUESTS=1
   --callback-retry-base-ms N
                         first webhook retry delay, doubling               ISSUERD_CALLBACK_RETRY_BASE_MS

@@ -20,6 +20,7 @@ struct Config {
   bool test_clock = false;                        // --test-clock / ISSUERD_TEST_CLOCK=1
   bool demo = false;                              // --demo / ISSUERD_DEMO=1
   int io_threads = 2;                             // --io-threads / ISSUERD_IO_THREADS
+  std::int64_t writer_nice = -10;                 // --writer-nice / ISSUERD_WRITER_NICE
   bool log_requests = false;                      // --log-requests / ISSUERD_LOG_REQUESTS=1
   std::int64_t callback_retry_base_ms = 1000;     // --callback-retry-base-ms / ISSUERD_CALLBACK_RETRY_BASE_MS
   std::int64_t callback_attempts_max = 12;        // --callback-attempts-max / ISSUERD_CALLBACK_ATTEMPTS_MAX

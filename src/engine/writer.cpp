@@ -1,6 +1,11 @@
 #include "engine/writer.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <exception>
 #include <future>
@@ -20,6 +25,12 @@ void Writer::on_callbacks_queued(std::function<void()> wake) {
   std::lock_guard lock(mutex_);
   ISSUERD_ASSERT(!started_);  // the writer's thread reads it without the lock
   callbacks_queued_ = std::move(wake);
+}
+
+void Writer::set_thread_nice(int nice) {
+  std::lock_guard lock(mutex_);
+  ISSUERD_ASSERT(!started_);
+  thread_nice_ = nice;
 }
 
 void Writer::start() {
@@ -68,6 +79,13 @@ bool Writer::run_now(const std::function<bool(storage::Store&)>& fn) {
 }
 
 void Writer::loop() {
+  if (thread_nice_ != 0) {
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), thread_nice_) == 0) {
+      log::info("writer_nice", {{"nice", thread_nice_}});
+    } else {
+      log::warn("writer_nice_not_set", {{"nice", thread_nice_}, {"reason", std::strerror(errno)}});
+    }
+  }
   std::deque<Command> batch;
   for (;;) {
     {

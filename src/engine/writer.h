@@ -69,6 +69,12 @@ class Writer {
   // deliverer wakes): once per batch, from the writer, instead of once per request. Set
   // before start().
   void on_callbacks_queued(std::function<void()> wake);
+  // The writer thread's nice value (setpriority; Linux keeps one per thread), set when it
+  // starts. The writer is the one serial step of every write: at -10 it takes a core as soon
+  // as it can run, ahead of the I/O threads (docs/benchmarks.md, the fourteenth session).
+  // A negative value needs CAP_SYS_NICE; without it the thread logs and stays as it is. Set
+  // before start(); 0 leaves the thread alone.
+  void set_thread_nice(int nice);
   void start();
   // Finishes the commands already queued, then ends the thread. Later submits are refused.
   void stop();
@@ -109,6 +115,7 @@ class Writer {
   Metrics& metrics_;
   WriterLimits limits_;
   std::function<void()> callbacks_queued_;
+  int thread_nice_ = 0;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Command> queue_;

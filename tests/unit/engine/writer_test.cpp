@@ -1,6 +1,8 @@
 #include "engine/writer.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <functional>
@@ -364,6 +366,23 @@ TEST_P(WriterTest, TheDelivererIsWokenOncePerBatchThatQueuedADeliverableCallback
   ASSERT_TRUE(writer_->submit(std::move(plain)));
   EXPECT_TRUE(nothing.get_future().get());
   EXPECT_EQ(wakes.load(), 1);  // nothing deliverable since
+}
+
+TEST_P(WriterTest, TheWriterThreadTakesItsNiceValue) {
+  writer_.reset();  // set before start
+  writer_ = std::make_unique<Writer>(database_->connect_migrated(), metrics_);
+  // A positive value needs no privilege, so the test holds wherever it runs.
+  writer_->set_thread_nice(7);
+  writer_->start();
+  const int before_on_this_thread = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  std::atomic<int> on_writer{-100};
+  EXPECT_TRUE(writer_->run_now([&on_writer](storage::Store&) {
+    on_writer = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+    return true;
+  }));
+  EXPECT_EQ(on_writer.load(), 7);
+  // Only the writer's thread: the caller's stays as it was.
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), before_on_this_thread);
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, WriterTest, ::testing::ValuesIn(testing::dialects_under_test()),
