@@ -78,14 +78,18 @@ bool Writer::run_now(const std::function<bool(storage::Store&)>& fn) {
   return committed.get_future().get();
 }
 
-void Writer::loop() {
-  if (thread_nice_ != 0) {
-    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), thread_nice_) == 0) {
-      log::info("writer_nice", {{"nice", thread_nice_}});
-    } else {
-      log::warn("writer_nice_not_set", {{"nice", thread_nice_}, {"reason", std::strerror(errno)}});
-    }
+// On the writer's thread: Linux keeps a nice value per thread.
+void Writer::take_thread_nice() {
+  if (thread_nice_ == 0) return;
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), thread_nice_) == 0) {
+    log::info("writer_nice", {{"nice", thread_nice_}});
+  } else {
+    log::warn("writer_nice_not_set", {{"nice", thread_nice_}, {"reason", std::strerror(errno)}});
   }
+}
+
+void Writer::loop() {
+  take_thread_nice();
   std::deque<Command> batch;
   for (;;) {
     {

@@ -87,6 +87,7 @@ class Writer {
   bool run_now(const std::function<bool(storage::Store&)>& fn);
 
  private:
+  void take_thread_nice();
   void loop();
   void apply_batch(std::deque<Command>& batch);
   // Moves queued commands into `into` up to `commands_max`, stopping at the first ordinary
