@@ -14,9 +14,10 @@
 //
 // Both answer 201 with an authorization-shaped body about as long as issuerd's, so wrk's
 // script counts it as approved and reads as many bytes.
-#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>

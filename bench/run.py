@@ -11,8 +11,9 @@ Each run: a warm-up of BENCH_WARMUP, then BENCH_DURATION measured; the writer's 
 is the delta of issuerd_committed_commands_total / issuerd_commits_total over the measured
 run (GET /metrics).
 
-Before the databases, the HTTP ceiling (bench/http_ceiling): the same wrk script against a server that only
-parses the JSON POST and answers it, a plain Boost.Beast one and issuerd's own HTTP layer.
+Before the databases, the HTTP ceiling (bench/http_ceiling): the same wrk script against a
+server that only parses the JSON POST and answers it, a plain Boost.Beast one and issuerd's
+own HTTP layer.
 Then the PL/pgSQL baseline (bench/baseline/): the same authorization as one function in its
 own database of the same PostgreSQL server, loaded with the same cards, driven by pgbench
 -M prepared with the same client counts and mixes. And the decision alone
