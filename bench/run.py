@@ -22,7 +22,8 @@ own database of the same PostgreSQL server, loaded with the same cards, driven b
 
 Prints a table and writes bench/results/latest.json. Settings (environment):
   BENCH_DURATION=10s  BENCH_WARMUP=2s  BENCH_CONNECTIONS=1,16,64,256
-  BENCH_DATABASES=sqlite,postgres  BENCH_BASELINE=1  BENCH_CEILING=1  BENCH_STANDARD=6000  BENCH_HOT=4000
+  BENCH_DATABASES=sqlite,postgres  BENCH_BASELINE=1  BENCH_CEILING=1  BENCH_ENGINE=1 (the decision and
+  engine-alone benchmarks)  BENCH_STANDARD=6000  BENCH_HOT=4000
   BENCH_OTHER_QUOTAS=5  BENCH_OTHER_CARDS=100  BENCH_ADPOS=500  BENCH_WORK_DIR=/tmp/issuerd-bench
   BENCH_OUT=bench/results/latest.json  BUILD_DIR=build  BENCH_ISSUERD_ARGS= (more issuerd flags)
 """
@@ -712,6 +713,7 @@ def main():
         "databases": [d for d in env("BENCH_DATABASES", "sqlite,postgres").split(",") if d],
         "baseline": env("BENCH_BASELINE", "1") not in ("0", "no", "false"),
         "http_ceiling": env("BENCH_CEILING", "1") not in ("0", "no", "false"),
+        "engine": env("BENCH_ENGINE", "1") not in ("0", "no", "false"),
         "standard": int(env("BENCH_STANDARD", "6000")),
         "hot": int(env("BENCH_HOT", "4000")),
         "other_quotas": int(env("BENCH_OTHER_QUOTAS", "5")),
@@ -752,9 +754,10 @@ def main():
             f"p99.9 {tail['p999_ms']}, max {tail['max_ms']}; over 10 / 25 ms {tail['over_10ms_per_min']} / "
             f"{tail['over_25ms_per_min']} a minute")
 
-    decision, decision_all = decision_benchmark(build_dir)
-    results["decision_per_s"] = decision
-    results["decision_benchmarks_per_s"] = decision_all
+    if settings["engine"]:
+        decision, decision_all = decision_benchmark(build_dir)
+        results["decision_per_s"] = decision
+        results["decision_benchmarks_per_s"] = decision_all
 
     if settings["http_ceiling"]:
         log("== the HTTP ceiling (bench/http_ceiling: parse the JSON POST, answer it)")
@@ -765,9 +768,10 @@ def main():
         if "postgres" in settings["databases"] or settings["baseline"]:
             log("== starting a private PostgreSQL server")
             pg = Postgres(work)
-        results["engine_alone"] = {
-            db: engine_benchmark(build_dir, pg.database_url("engine_bench") if db == "postgres" else None)
-            for db in settings["databases"]}
+        if settings["engine"]:
+            results["engine_alone"] = {
+                db: engine_benchmark(build_dir, pg.database_url("engine_bench") if db == "postgres" else None)
+                for db in settings["databases"]}
         data_dir = None
         for db in settings["databases"]:
             if db == "sqlite":
