@@ -255,8 +255,16 @@ void BM_EngineAuthorize(benchmark::State& state) {
   const double authorizations = static_cast<double>(state.iterations()) * requests_per_iteration;
   state.counters["cpu_us_per_auth"] = (process_cpu_s() - process_cpu_before_s) * 1e6 / authorizations;
 }
-BENCHMARK(BM_EngineAuthorize)->Arg(1)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
-
 }  // namespace
 
-BENCHMARK_MAIN();
+// ENGINE_BENCH_ITERATIONS=N runs each case exactly N times (4,096 authorizations each), for
+// bench/instructions.py, which counts instructions under valgrind at two iteration counts.
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  auto* cases = benchmark::RegisterBenchmark("BM_EngineAuthorize", BM_EngineAuthorize);
+  cases->Arg(1)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+  if (const char* iterations = std::getenv("ENGINE_BENCH_ITERATIONS")) cases->Iterations(std::atoi(iterations));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
