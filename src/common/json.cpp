@@ -1,6 +1,7 @@
 #include "common/json.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -118,6 +119,17 @@ Result<std::string> required_amount_text(const bj::object& body, std::string_vie
 
 std::string to_string(const bj::value& value) { return bj::serialize(value); }
 
+namespace {
+
+// The bytes a JSON string holds as they are: printable ASCII but the quote and the backslash.
+constexpr std::array<bool, 256> kPlainByte = [] {
+  std::array<bool, 256> plain{};
+  for (int byte = 0x20; byte < 0x80; ++byte) plain[byte] = byte != '"' && byte != '\\';
+  return plain;
+}();
+
+}  // namespace
+
 void ObjectText::start_member(std::string_view key) {
   if (text_.size() > 1) text_ += ',';
   text_ += '"';
@@ -129,10 +141,8 @@ ObjectText& ObjectText::add_text(std::string_view key, std::string_view text) {
   start_member(key);
   // Ids, codes, amounts and times need no escaping: appended as they are, without the
   // serializer's allocation.
-  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
-  });
+  const bool plain =
+      std::all_of(text.begin(), text.end(), [](char c) { return kPlainByte[static_cast<unsigned char>(c)]; });
   if (plain) {
     text_ += '"';
     text_ += text;

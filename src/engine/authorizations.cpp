@@ -320,6 +320,13 @@ Result<CardAmount> amount_for(storage::Store& store, const AuthorizationRecord& 
   return *amount;
 }
 
+// The answer with the funding source's availability the row kept (moved, not copied: the
+// writer builds one per authorization).
+AuthorizationOutcome kept_outcome(AuthorizationRecord a) {
+  const std::optional<std::int64_t> available_after_minor = a.available_after_minor;
+  return AuthorizationOutcome{std::move(a), available_after_minor};
+}
+
 Result<AuthorizationOutcome> outcome(storage::Store& store, const AuthorizationRecord& a, std::int64_t now_ms) {
   ISSUERD_ASSIGN(std::int64_t after, available(store, funding_of(a), now_ms));
   return AuthorizationOutcome{a, after};
@@ -384,7 +391,7 @@ Result<AuthorizationOutcome> authorize(storage::Store& store, const crypto::Plat
     ISSUERD_ASSIGN(a.available_after_minor, available(store, funding_of(a), in.now_ms));
   }
   ISSUERD_TRY(store.authorizations().insert(a));
-  return AuthorizationOutcome{a, a.available_after_minor};
+  return kept_outcome(std::move(a));
 }
 
 Result<AuthorizationOutcome> first_answer(storage::Store& store, const std::string& authorization_id) {
@@ -396,7 +403,7 @@ Result<AuthorizationOutcome> first_answer(storage::Store& store, const std::stri
   a.held_minor = approved ? a.amount_minor : 0;
   a.captured_minor = 0;
   a.refunded_minor = 0;
-  return AuthorizationOutcome{a, a.available_after_minor};
+  return kept_outcome(std::move(a));
 }
 
 Result<AuthorizationOutcome> capture(storage::Store& store, const std::optional<std::string>& scope,

@@ -43,6 +43,8 @@ std::string amount_text(std::int64_t minor, const std::string& currency) {
 std::string authorization_json(const engine::AuthorizationOutcome& outcome) {
   const storage::AuthorizationRecord& a = outcome.authorization;
   const bool approved = a.status == "APPROVED";
+  const Currency card_currency = *find_currency(a.currency);  // once: seven amounts are in it
+  auto card_amount = [&card_currency](std::int64_t minor) { return format_amount(minor, card_currency); };
   json::ObjectText merchant;
   merchant.add_optional_text("name", a.merchant_name)
       .add_optional_text("mcc", a.merchant_mcc)
@@ -58,19 +60,19 @@ std::string authorization_json(const engine::AuthorizationOutcome& outcome) {
       .add_text("amount", amount_text(a.original_amount_minor, a.original_currency))
       .add_text("currency", a.original_currency)
       .add_text("card_currency", a.currency)
-      .add_text("card_amount", amount_text(a.amount_minor, a.currency))
+      .add_text("card_amount", card_amount(a.amount_minor))
       .add_optional_text("fx_rate", a.fx_rate)
-      .add_text("fx_fee", amount_text(a.fx_fee_minor, a.currency))
-      .add_text("approved_amount", amount_text(approved ? a.amount_minor : 0, a.currency))
-      .add_text("held_amount", amount_text(a.held_minor, a.currency))
-      .add_text("captured_amount", amount_text(a.captured_minor, a.currency))
-      .add_text("refunded_amount", amount_text(a.refunded_minor, a.currency))
+      .add_text("fx_fee", card_amount(a.fx_fee_minor))
+      .add_text("approved_amount", card_amount(approved ? a.amount_minor : 0))
+      .add_text("held_amount", card_amount(a.held_minor))
+      .add_text("captured_amount", card_amount(a.captured_minor))
+      .add_text("refunded_amount", card_amount(a.refunded_minor))
       .add_bool("card_present", a.card_present)
       .add_object("merchant", std::move(merchant))
       .add_text("created_at", format_rfc3339_ms(a.created_at_ms))
       .add_optional_text("available_after", outcome.available_after_minor
                                                 ? std::optional<std::string>(
-                                                      amount_text(*outcome.available_after_minor, a.currency))
+                                                      card_amount(*outcome.available_after_minor))
                                                 : std::nullopt);
   return out.finish();
 }
