@@ -18,7 +18,14 @@ so the writer's batches form differently than at full speed (both runs' mean bat
 printed; per-batch costs such as the commit are spread over it). Compare two builds at the
 same batch size, and confirm a gain that matters with bench/ab.py.
 
-Needs valgrind (Debian package `valgrind`); a run takes about a minute here.
+Needs valgrind (Debian package `valgrind`); a run takes about a minute here. With
+INSTRUCTIONS_KEEP=DIR the two callgrind profiles are kept there (callgrind-1.out,
+callgrind-3.out) for callgrind_annotate.
+
+valgrind runs its threads in turn (--fair-sched=yes here, which made the batches the same
+size from run to run: 32 at 64 in flight); without it they were 38-56 and the per-batch
+parts moved by several per cent. Its CPU model has no SHA extensions, so OpenSSL hashes in
+software there and the handler's hashing counts for more than it costs natively.
 """
 
 import os
@@ -94,7 +101,10 @@ def main():
     if subprocess.run(["which", "valgrind"], capture_output=True).returncode != 0:
         raise SystemExit("instructions: valgrind is not installed (apt-get install valgrind)")
     binary = binary_of(os.path.join(ROOT, build_dir) if not os.path.isabs(build_dir) else build_dir)
-    with tempfile.TemporaryDirectory(prefix="issuerd-instructions-") as folder:
+    keep = os.environ.get("INSTRUCTIONS_KEEP")
+    with tempfile.TemporaryDirectory(prefix="issuerd-instructions-") as scratch:
+        folder = keep or scratch
+        os.makedirs(folder, exist_ok=True)
         (few, few_batch), (more, more_batch) = (profile_run(binary, in_flight, n, folder) for n in ITERATIONS)
     extra = (ITERATIONS[1] - ITERATIONS[0]) * AUTHORIZATIONS_PER_ITERATION
 

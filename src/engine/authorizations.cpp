@@ -36,18 +36,16 @@ Error wrong_state(const AuthorizationRecord& a, const std::string& action) {
 
 std::optional<CardRecord> find_card(storage::Store& store, const crypto::PlatformKeys& keys, const AuthorizeInput& in,
                                     Status& failure) {
-  Result<std::optional<CardRecord>> found = std::optional<CardRecord>();
-  if (in.card_id) {
-    // The admin may name any card; a merchant only its own.
-    found = in.merchant_scope ? store.cards().find_card(*in.merchant_scope, *in.card_id)
-                              : store.cards().find_card_by_id(*in.card_id);
-  } else if (in.pan) {
-    found = store.cards().find_card_by_pan_hash(crypto::pan_lookup_hash(keys.hmac_key, *in.pan));
-  }
+  // The admin may name any card; a merchant only its own (checked below for a PAN too).
+  Result<std::optional<CardRecord>> found =
+      in.card_id ? (in.merchant_scope ? store.cards().find_card(*in.merchant_scope, *in.card_id)
+                                      : store.cards().find_card_by_id(*in.card_id))
+      : in.pan   ? store.cards().find_card_by_pan_hash(crypto::pan_lookup_hash(keys.hmac_key, *in.pan))
+                 : std::optional<CardRecord>();
   if (!found.ok()) { failure = found.take_error(); return std::nullopt; }
-  std::optional<CardRecord> card = std::move(found).value();
+  std::optional<CardRecord>& card = *found;
   if (card && in.merchant_scope && card->merchant_id != *in.merchant_scope) return std::nullopt;
-  return card;
+  return std::move(card);
 }
 
 Result<std::optional<bool>> cvv_matches(const crypto::PlatformKeys& keys, const CardRecord& card, const AuthorizeInput& in) {
@@ -322,7 +320,7 @@ Result<CardAmount> amount_for(storage::Store& store, const AuthorizationRecord& 
 
 // The answer with the funding source's availability the row kept (moved, not copied: the
 // writer builds one per authorization).
-AuthorizationOutcome kept_outcome(AuthorizationRecord a) {
+AuthorizationOutcome kept_outcome(AuthorizationRecord&& a) {
   const std::optional<std::int64_t> available_after_minor = a.available_after_minor;
   return AuthorizationOutcome{std::move(a), available_after_minor};
 }

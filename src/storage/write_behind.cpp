@@ -42,6 +42,9 @@ Status flush_buffers(Connection& db, std::span<InsertBuffer* const> buffers) {
 std::vector<SqlValue> InsertBuffer::take_values() {
   std::vector<SqlValue> values = std::move(values_);
   clear();
+  // The next batch is likely about as large: one allocation, not a doubling series that moves
+  // every value buffered so far each time.
+  values_.reserve(values.size());
   return values;
 }
 

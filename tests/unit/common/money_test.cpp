@@ -84,6 +84,10 @@ TEST(Money, FormatsWithExponent) {
   EXPECT_EQ(format_amount(7, jpy), "7");
   EXPECT_EQ(format_amount(1, usdt), "0.000001");
   EXPECT_EQ(format_amount(std::numeric_limits<std::int64_t>::min(), usd), "-92233720368547758.08");
+  EXPECT_EQ(format_amount(0, jpy), "0");
+  EXPECT_EQ(format_amount(-120, jpy), "-120");
+  EXPECT_EQ(format_amount(1234567, usdt), "1.234567");
+  EXPECT_EQ(format_amount(std::numeric_limits<std::int64_t>::max(), usdt), "9223372036854.775807");
 }
 
 TEST(Money, FormatParseRoundTrip) {
