@@ -220,6 +220,9 @@ const char* gathering_vfs_name() {
   static std::once_flag registered;
   std::call_once(registered, [] {
     (void)install_page_cache();  // before register_vfs, whose sqlite3_vfs_find initialises SQLite
+    // SQLite counts every allocation under one process-wide mutex, for sqlite3_memory_used()
+    // and the soft heap limit, which issuerd uses neither of. Also only before it initialises.
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     register_vfs();
   });
   return vfs_name;
