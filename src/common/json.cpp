@@ -8,6 +8,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "common/assert.h"
+
 namespace issuerd::json {
 
 namespace {
@@ -131,10 +133,16 @@ constexpr std::array<bool, 256> kPlainByte = [] {
 }  // namespace
 
 void ObjectText::start_member(std::string_view key) {
-  if (text_.size() > 1) text_ += ',';
-  text_ += '"';
-  text_ += key;
-  text_ += "\":";
+  // ,"key": as one append, not four (the writer starts about thirty members per authorization).
+  std::array<char, 64> member;
+  ISSUERD_ASSERT(key.size() + 4 <= member.size());  // keys are the caller's short literals
+  char* out = member.data();
+  if (text_.size() > 1) *out++ = ',';
+  *out++ = '"';
+  out = std::copy(key.begin(), key.end(), out);
+  *out++ = '"';
+  *out++ = ':';
+  text_.append(member.data(), static_cast<std::size_t>(out - member.data()));
 }
 
 ObjectText& ObjectText::add_text(std::string_view key, std::string_view text) {
