@@ -95,42 +95,46 @@ void append_chunk_statements(std::vector<Statement>& out, const std::vector<SqlV
   }
 }
 
-std::vector<SqlValue> transfer_row(const domain::Transfer& t) {
-  return {t.transfer_id, t.debit_account_id, t.credit_account_id, t.amount_minor, t.currency, t.kind,
-          std::string(domain::transfer_status_name(t.status)), t.reference, t.created_at_ms};
+TransferRow transfer_row(const domain::Transfer& t) {
+  return std::to_array<SqlValue>({t.transfer_id, t.debit_account_id, t.credit_account_id, t.amount_minor, t.currency,
+                                  t.kind, std::string(domain::transfer_status_name(t.status)), t.reference,
+                                  t.created_at_ms});
 }
 
-std::vector<SqlValue> authorization_row(const AuthorizationRecord& a) {
-  return {a.authorization_id, a.merchant_id, a.card_id, a.status, a.state, a.transaction_type, a.currency, a.amount_minor,
-          a.fx_fee_minor, a.original_amount_minor, a.original_currency, nullable(a.fx_rate), a.held_minor,
-          a.captured_minor, a.refunded_minor, a.counted_minor, a.response_code, nullable(a.decline_reason),
-          nullable(a.merchant_name), nullable(a.merchant_mcc), nullable(a.merchant_country), flag(a.card_present),
-          a.funding_kind, a.funding_owner_id, nullable(a.hold_transfer_id), a.detail_id, a.created_at_ms,
-          a.updated_at_ms, a.charge_minor, nullable(a.posted_at_ms),
-          a.idempotency ? SqlValue(a.idempotency->scope) : SqlValue(),
-          a.idempotency ? SqlValue(a.idempotency->key) : SqlValue(),
-          a.idempotency ? SqlValue(a.idempotency->request_hash) : SqlValue(), nullable(a.available_after_minor)};
+AuthorizationRow authorization_row(const AuthorizationRecord& a) {
+  return std::to_array<SqlValue>(
+      {a.authorization_id, a.merchant_id, a.card_id, a.status, a.state, a.transaction_type, a.currency, a.amount_minor,
+       a.fx_fee_minor, a.original_amount_minor, a.original_currency, nullable(a.fx_rate), a.held_minor,
+       a.captured_minor, a.refunded_minor, a.counted_minor, a.response_code, nullable(a.decline_reason),
+       nullable(a.merchant_name), nullable(a.merchant_mcc), nullable(a.merchant_country), flag(a.card_present),
+       a.funding_kind, a.funding_owner_id, nullable(a.hold_transfer_id), a.detail_id, a.created_at_ms,
+       a.updated_at_ms, a.charge_minor, nullable(a.posted_at_ms),
+       a.idempotency ? SqlValue(a.idempotency->scope) : SqlValue(),
+       a.idempotency ? SqlValue(a.idempotency->key) : SqlValue(),
+       a.idempotency ? SqlValue(a.idempotency->request_hash) : SqlValue(), nullable(a.available_after_minor)});
 }
 
-std::vector<SqlValue> card_transaction_row(const CardTransactionRecord& t) {
-  return {t.detail_id, t.merchant_id, t.card_id, t.user_id, t.tx_type, t.tx_status, t.amount_minor, t.currency,
-          nullable(t.order_no), nullable(t.merchant_name), nullable(t.merchant_mcc), nullable(t.merchant_country),
-          nullable(t.merchant_category), nullable(t.auth_amount_minor), nullable(t.auth_currency), t.created_at_ms,
-          nullable(t.posted_at_ms)};
+CardTransactionRow card_transaction_row(const CardTransactionRecord& t) {
+  return std::to_array<SqlValue>(
+      {t.detail_id, t.merchant_id, t.card_id, t.user_id, t.tx_type, t.tx_status, t.amount_minor, t.currency,
+       nullable(t.order_no), nullable(t.merchant_name), nullable(t.merchant_mcc), nullable(t.merchant_country),
+       nullable(t.merchant_category), nullable(t.auth_amount_minor), nullable(t.auth_currency), t.created_at_ms,
+       nullable(t.posted_at_ms)});
 }
 
-std::vector<SqlValue> outbox_row(const OutboxEvent& e) {
-  return {e.event_id,           e.merchant_id,          e.event_type,    e.payload,
-          e.status,             e.attempts,             e.next_attempt_at_ms, nullable(e.last_error),
-          e.created_at_ms,      nullable(e.delivered_at_ms)};
+OutboxRow outbox_row(const OutboxEvent& e) {
+  return std::to_array<SqlValue>({e.event_id, e.merchant_id, e.event_type, e.payload, e.status, e.attempts,
+                                  e.next_attempt_at_ms, nullable(e.last_error), e.created_at_ms,
+                                  nullable(e.delivered_at_ms)});
 }
 
-std::vector<SqlValue> idempotency_key_row(const std::string& scope, const std::string& route, const std::string& key,
-                                          const StoredResponse& r, std::int64_t now_ms) {
-  return {scope, route, key, r.request_hash, std::int64_t{r.http_status}, r.content_type, r.body, now_ms};
+IdempotencyKeyRow idempotency_key_row(const std::string& scope, const std::string& route, const std::string& key,
+                                      const StoredResponse& r, std::int64_t now_ms) {
+  return std::to_array<SqlValue>({scope, route, key, r.request_hash, std::int64_t{r.http_status}, r.content_type, r.body,
+                                  now_ms});
 }
 
-Status insert_row(Connection& db, const TableShape& shape, const std::vector<SqlValue>& row) {
+Status insert_row(Connection& db, const TableShape& shape, std::span<const SqlValue> row) {
   ISSUERD_ASSERT(row.size() == shape.column_count);
   ISSUERD_TRY(db.execute(multi_row_insert_sql(shape, 1), row));
   return Status::success();

@@ -2,10 +2,12 @@
 // how a record becomes a row, shared by the stores' own inserts and the buffers.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,14 +94,23 @@ void append_chunk_statements(std::vector<Statement>& out, const std::vector<SqlV
                              const std::function<std::string(std::size_t rows)>& sql_for_rows,
                              std::size_t chunk_rows_max = 256);
 
-std::vector<SqlValue> transfer_row(const domain::Transfer& transfer);
-std::vector<SqlValue> authorization_row(const AuthorizationRecord& authorization);
-std::vector<SqlValue> card_transaction_row(const CardTransactionRecord& transaction);
-std::vector<SqlValue> outbox_row(const OutboxEvent& event);
-std::vector<SqlValue> idempotency_key_row(const std::string& scope, const std::string& route, const std::string& key,
-                                          const StoredResponse& response, std::int64_t now_ms);
+// A row: its columns' values in the order of the table's shape. Fixed-size arrays, so that a
+// builder with a column too many or too few does not compile, and each value is copied from
+// its record once (a vector built from a braced list copied every value twice).
+using TransferRow = std::array<SqlValue, transfers_table.column_count>;
+using AuthorizationRow = std::array<SqlValue, authorizations_table.column_count>;
+using CardTransactionRow = std::array<SqlValue, card_transactions_table.column_count>;
+using OutboxRow = std::array<SqlValue, outbox_table.column_count>;
+using IdempotencyKeyRow = std::array<SqlValue, idempotency_keys_table.column_count>;
+
+TransferRow transfer_row(const domain::Transfer& transfer);
+AuthorizationRow authorization_row(const AuthorizationRecord& authorization);
+CardTransactionRow card_transaction_row(const CardTransactionRecord& transaction);
+OutboxRow outbox_row(const OutboxEvent& event);
+IdempotencyKeyRow idempotency_key_row(const std::string& scope, const std::string& route, const std::string& key,
+                                      const StoredResponse& response, std::int64_t now_ms);
 
 // Inserts one row now (the stores' path when the writer's cache is not in use).
-Status insert_row(Connection& db, const TableShape& shape, const std::vector<SqlValue>& row);
+Status insert_row(Connection& db, const TableShape& shape, std::span<const SqlValue> row);
 
 }  // namespace issuerd::storage

@@ -7,7 +7,7 @@
 
 namespace issuerd::storage {
 
-void InsertBuffer::add(std::vector<SqlValue> row) {
+void InsertBuffer::add_values(std::span<SqlValue> row) {
   ISSUERD_ASSERT(row.size() == shape_.column_count);
   values_.insert(values_.end(), std::make_move_iterator(row.begin()), std::make_move_iterator(row.end()));
   ++rows_;

@@ -15,6 +15,8 @@
 // The cache is only trusted while every change to its rows goes through the Store.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -41,7 +43,11 @@ struct IdempotencyKeyRef {
 class InsertBuffer {
  public:
   explicit InsertBuffer(const TableShape& shape) : shape_(shape) {}
-  void add(std::vector<SqlValue> row);
+  // Moves the row's values in (a row of the buffer's table: buffered_tables.h).
+  template <std::size_t columns>
+  void add(std::array<SqlValue, columns>&& row) {
+    add_values(row);
+  }
   bool empty() const { return rows_ == 0; }
   // The INSERTs of every buffered row; valid until the buffer changes.
   void append_statements(std::vector<Statement>& out) const;
@@ -51,6 +57,8 @@ class InsertBuffer {
   void clear();
 
  private:
+  void add_values(std::span<SqlValue> row);
+
   TableShape shape_;
   std::size_t rows_ = 0;
   std::vector<SqlValue> values_;
