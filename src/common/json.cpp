@@ -14,6 +14,13 @@ namespace issuerd::json {
 
 namespace {
 
+// The bytes a JSON string holds as they are: printable ASCII but the quote and the backslash.
+constexpr std::array<bool, 256> kPlainByte = [] {
+  std::array<bool, 256> plain{};
+  for (int byte = 0x20; byte < 0x80; ++byte) plain[byte] = byte != '"' && byte != '\\';
+  return plain;
+}();
+
 Error field_error(std::string reason, std::string message, std::string_view field) {
   return make_error(ErrorKind::invalid_argument, std::move(reason), std::move(message), std::string(field));
 }
@@ -120,17 +127,6 @@ Result<std::string> required_amount_text(const bj::object& body, std::string_vie
 }
 
 std::string to_string(const bj::value& value) { return bj::serialize(value); }
-
-namespace {
-
-// The bytes a JSON string holds as they are: printable ASCII but the quote and the backslash.
-constexpr std::array<bool, 256> kPlainByte = [] {
-  std::array<bool, 256> plain{};
-  for (int byte = 0x20; byte < 0x80; ++byte) plain[byte] = byte != '"' && byte != '\\';
-  return plain;
-}();
-
-}  // namespace
 
 void ObjectText::start_member(std::string_view key) {
   // ,"key": as one append, not four (the writer starts about thirty members per authorization).
