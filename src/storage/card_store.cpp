@@ -288,7 +288,7 @@ std::optional<CardRecord> remember(WriteBehind* cache, std::optional<CardRecord>
 }  // namespace
 
 Result<std::optional<CardRecord>> CardStore::find_card(const std::string& merchant_id, const std::string& card_id) {
-  Result<std::optional<CardRecord>> card = find_card_by_id(card_id);  // returned as it is: no copy of the record
+  Result<std::optional<CardRecord>> card = find_card_by_id(card_id);  // returned as it is: no more moves of the record
   if (card.ok() && card->has_value() && (*card)->merchant_id != merchant_id) return std::optional<CardRecord>();
   return card;
 }
