@@ -38,7 +38,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ITERATIONS = (1, 3)
 AUTHORIZATIONS_PER_ITERATION = 4096  # engine_benchmark's requests_per_iteration
 
-# (label, callgrind function name prefix); inclusive counts. The first two are computed.
+# (label, callgrind function name prefix): inclusive counts. The whole process's line is computed
+# apart, from TOTAL less KEYS.
 PARTS = [
     ("writer thread", "issuerd::engine::Writer::loop()"),
     ("  idempotency prefetch", "issuerd::engine::Writer::prefetch_idempotency_keys("),
@@ -114,7 +115,7 @@ def main():
     all_threads = per_authorization(few[TOTAL] - count_of(few, KEYS), more[TOTAL] - count_of(more, KEYS))
     print(f"engine_benchmark {binary}, {in_flight} in flight, {ITERATIONS[0]} vs {ITERATIONS[1]} iterations "
           f"(mean batch {few_batch:.1f} / {more_batch:.1f})")
-    print(f"{'instructions per authorization':36} {'':>9}")
+    print("instructions per authorization")
     print(f"{'all threads (without key generation)':36} {all_threads:9.0f}")
     for label, prefix in PARTS:
         print(f"{label:36} {per_authorization(count_of(few, prefix), count_of(more, prefix)):9.0f}")
