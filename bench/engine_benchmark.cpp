@@ -14,9 +14,11 @@
 // BM_EngineAuthorize/N keeps N requests in flight (wrk's N connections): one thread plays
 // the clients, sending the next request as each answer arrives, so the writer's batches
 // form as they do behind the HTTP server. The data set: engine_benchmark_cards standard
-// cards with their own balances (bench/setup_data.py's uniform mix); amounts as
-// bench/authorize.lua's, so about 5 % decline. items_per_second is authorizations per
-// second (every answer is a 201, checked); mean_batch is commands per commit.
+// cards with their own balances (bench/setup_data.py's uniform mix) and as many shared
+// cards, each with a card limit, drawing on one budget quota (its hot mix), which
+// BM_EngineAuthorizeHotQuota/N drives; amounts as bench/authorize.lua's, so about 5 %
+// decline. items_per_second is authorizations per second (every answer is a 201, checked);
+// mean_batch is commands per commit.
 #include <benchmark/benchmark.h>
 
 #include <condition_variable>
@@ -72,10 +74,55 @@ double metric(const Metrics& metrics, const std::string& name) {
   return at == std::string::npos ? 0.0 : std::stod(text.substr(at + needle.size()));
 }
 
-// A merchant, a product and the cards, each funded from the world, made through the writer.
-std::vector<std::string> create_cards(engine::Writer& writer, const crypto::PlatformKeys& keys) {
-  const std::string merchant_id = next_id();
-  storage::CardProductRecord product;
+struct Cards {
+  std::vector<std::string> standard;   // each with its own balance
+  std::vector<std::string> hot_quota;  // shared cards on one budget quota
+};
+
+// Funds what a card draws on: its own balance, or (the first card on it) the shared quota.
+bool fund(storage::Store& store, const storage::CardRecord& card, std::int64_t now_ms) {
+  const bool shared = card.share_quota_id.has_value();
+  const engine::AccountRef pool{shared ? domain::AccountKind::budget_quota : domain::AccountKind::card,
+                                shared ? *card.share_quota_id : card.card_id, "USD"};
+  return engine::post_transfer(store, {domain::AccountKind::world, "", "USD"}, pool, card_balance_minor, "deposit",
+                               card.card_id, now_ms).ok();
+}
+
+// Issues `count` cards 250 to a command; a shared card gets a card limit it never reaches.
+std::vector<std::string> issue_cards(engine::Writer& writer, const crypto::PlatformKeys& keys,
+                                     const engine::CardIssue& template_issue, int count) {
+  std::vector<std::string> card_ids;
+  while (static_cast<int>(card_ids.size()) < count) {
+    const bool issued = writer.run_now([&](storage::Store& store) {
+      for (int i = 0; i < 250; ++i) {
+        const std::int64_t now_ms = wall_clock_ms();
+        storage::CardHolderRecord holder{next_id(), template_issue.merchant_id, next_id(), std::nullopt, std::nullopt,
+                                         std::nullopt, "{}", "PASSED", "ACTIVE", now_ms};
+        if (!store.cards().insert_holder(holder).ok()) return false;
+        engine::CardIssue issue = template_issue;
+        issue.user_id = holder.user_id;
+        auto card = engine::issue_card(store, keys, issue, now_ms);
+        if (!card.ok()) return false;
+        if (card->share_quota_id) {
+          card->cap_limit_minor = card_balance_minor;
+          if (!store.cards().update_card(*card).ok()) return false;
+        }
+        if ((!card->share_quota_id || card_ids.empty()) && !fund(store, *card, now_ms)) return false;
+        card_ids.push_back(card->card_id);
+      }
+      return true;
+    });
+    if (!issued) die("cannot issue the cards");
+  }
+  return card_ids;
+}
+
+// A merchant, a product, a budget quota and the cards, made through the writer.
+Cards create_cards(engine::Writer& writer, const crypto::PlatformKeys& keys) {
+  engine::CardIssue issue;
+  issue.merchant_id = next_id();
+  issue.card_level = "standard";
+  storage::CardProductRecord& product = issue.product;
   product.card_product_id = next_id();
   product.name = "bench";
   product.bin = "424242";
@@ -85,38 +132,28 @@ std::vector<std::string> create_cards(engine::Writer& writer, const crypto::Plat
   product.form = "virtual";
   product.over_limit_fee_rate_daily = "0";
   product.expiry_years = 3;
+  storage::BudgetQuotaRecord quota;
+  quota.share_quota_id = next_id();
+  quota.merchant_id = issue.merchant_id;
+  quota.request_id = "bench-hot-quota";
+  quota.card_product_id = product.card_product_id;
+  quota.card_level = product.card_level;
+  quota.name = "hot";
+  quota.currency = "USD";
+  quota.status = "NORMAL";
   const bool made = writer.run_now([&](storage::Store& store) {
-    return store.insert_merchant({merchant_id, "bench", crypto::sha256_hex(api_key), std::nullopt, std::nullopt,
-                                  "active", wall_clock_ms()}).ok() &&
-           store.insert_card_product(product).ok();
+    quota.created_at_ms = wall_clock_ms();
+    return store.insert_merchant({issue.merchant_id, "bench", crypto::sha256_hex(api_key), std::nullopt, std::nullopt,
+                                  "active", quota.created_at_ms}).ok() &&
+           store.insert_card_product(product).ok() && store.quotas().insert(quota).ok();
   });
   if (!made) die("cannot create the merchant");
-  std::vector<std::string> card_ids;
-  while (card_ids.size() < engine_benchmark_cards) {
-    const bool issued = writer.run_now([&](storage::Store& store) {
-      for (int i = 0; i < 250; ++i) {
-        const std::int64_t now_ms = wall_clock_ms();
-        storage::CardHolderRecord holder{next_id(), merchant_id, next_id(), std::nullopt, std::nullopt,
-                                         std::nullopt, "{}", "PASSED", "ACTIVE", now_ms};
-        if (!store.cards().insert_holder(holder).ok()) return false;
-        engine::CardIssue issue;
-        issue.merchant_id = merchant_id;
-        issue.user_id = holder.user_id;
-        issue.product = product;
-        issue.card_level = "standard";
-        auto card = engine::issue_card(store, keys, issue, now_ms);
-        if (!card.ok()) return false;
-        auto funded = engine::post_transfer(store, {domain::AccountKind::world, "", "USD"},
-                                            {domain::AccountKind::card, card->card_id, "USD"}, card_balance_minor,
-                                            "deposit", card->card_id, now_ms);
-        if (!funded.ok()) return false;
-        card_ids.push_back(card->card_id);
-      }
-      return true;
-    });
-    if (!issued) die("cannot issue the cards");
-  }
-  return card_ids;
+  Cards cards;
+  cards.standard = issue_cards(writer, keys, issue, engine_benchmark_cards);
+  issue.funding_kind = "budget_quota";
+  issue.share_quota_id = quota.share_quota_id;
+  cards.hot_quota = issue_cards(writer, keys, issue, engine_benchmark_cards);
+  return cards;
 }
 
 // One issuerd without its HTTP server: the writer on a fresh SQLite file, the readers, the
@@ -130,7 +167,7 @@ struct Engine {
   std::unique_ptr<engine::Writer> writer;
   std::unique_ptr<api::Services> services;
   http::Router router;
-  std::vector<std::string> card_ids;
+  Cards cards;
 
   Engine() {
     char pattern[] = "/tmp/issuerd-engine-benchmark-XXXXXX";
@@ -150,7 +187,7 @@ struct Engine {
     services = std::make_unique<api::Services>(
         api::Services{clock, metrics, *writer, *readers, *keys, crypto::sha256_hex("unused"), ""});
     api::sim::register_routes(router, *services);
-    card_ids = create_cards(*writer, *keys);
+    cards = create_cards(*writer, *keys);
   }
   ~Engine() {
     writer->stop();
@@ -216,7 +253,7 @@ double process_cpu_s() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
-void BM_EngineAuthorize(benchmark::State& state) {
+void run_authorizations(benchmark::State& state, const std::vector<std::string>& card_ids) {
   Engine& engine = engine_once();
   const auto route = engine.router.match("POST", "/sim/v1/authorizations");
   if (route.handler == nullptr) die("no route");
@@ -224,10 +261,10 @@ void BM_EngineAuthorize(benchmark::State& state) {
   constexpr int requests_per_iteration = 4096;
   static std::uint64_t number = 0;  // idempotency keys stay unique across runs
   std::mt19937_64 random(8);
-  std::uniform_int_distribution<std::size_t> pick(0, engine.card_ids.size() - 1);
+  std::uniform_int_distribution<std::size_t> pick(0, card_ids.size() - 1);
   Answers answers;
   auto send = [&] {
-    (*route.handler)(authorization_request(engine.card_ids[pick(random)], random, ++number), route.params,
+    (*route.handler)(authorization_request(card_ids[pick(random)], random, ++number), route.params,
                      [&answers](http::Response response) { answers.add(response.status); });
   };
   const double commits_before = metric(engine.metrics, "issuerd_commits_total");
@@ -255,15 +292,21 @@ void BM_EngineAuthorize(benchmark::State& state) {
   const double authorizations = static_cast<double>(state.iterations()) * requests_per_iteration;
   state.counters["cpu_us_per_auth"] = (process_cpu_s() - process_cpu_before_s) * 1e6 / authorizations;
 }
+
+void BM_EngineAuthorize(benchmark::State& state) { run_authorizations(state, engine_once().cards.standard); }
+void BM_EngineAuthorizeHotQuota(benchmark::State& state) { run_authorizations(state, engine_once().cards.hot_quota); }
 }  // namespace
 
 // ENGINE_BENCH_ITERATIONS=N runs each case exactly N times (4,096 authorizations each), for
 // bench/instructions.py, which counts instructions under valgrind at two iteration counts.
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  auto* cases = benchmark::RegisterBenchmark("BM_EngineAuthorize", BM_EngineAuthorize);
-  cases->Arg(1)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
-  if (const char* iterations = std::getenv("ENGINE_BENCH_ITERATIONS")) cases->Iterations(std::atoi(iterations));
+  const char* iterations = std::getenv("ENGINE_BENCH_ITERATIONS");
+  for (auto* cases : {benchmark::RegisterBenchmark("BM_EngineAuthorize", BM_EngineAuthorize),
+                      benchmark::RegisterBenchmark("BM_EngineAuthorizeHotQuota", BM_EngineAuthorizeHotQuota)}) {
+    cases->Arg(1)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+    if (iterations != nullptr) cases->Iterations(std::atoi(iterations));
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

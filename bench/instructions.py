@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Instructions per authorization on the engine's path, counted under valgrind (issue #8).
 
-    python3 bench/instructions.py [BUILD_DIR] [IN_FLIGHT]
+    python3 bench/instructions.py [BUILD_DIR] [IN_FLIGHT] [MIX]
 
 Runs BUILD_DIR/bench/engine_benchmark (default build-rel, else build) under callgrind twice,
 with one and with three iterations of BM_EngineAuthorize/IN_FLIGHT (default 64; 4,096
-authorizations an iteration), and prints the difference divided by the 8,192 extra
+authorizations an iteration; MIX `hot_quota` runs BM_EngineAuthorizeHotQuota, the shared
+cards on one budget quota, instead of the standard cards of the default `uniform`), and prints the difference divided by the 8,192 extra
 authorizations: the instructions each part of the path executes per authorization, with the
 data set's creation, the platform keys' RSA generation (a random number of prime
 candidates) and the program's start cancelled out.
@@ -37,6 +38,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ITERATIONS = (1, 3)
 AUTHORIZATIONS_PER_ITERATION = 4096  # engine_benchmark's requests_per_iteration
+CASES = {"uniform": "BM_EngineAuthorize", "hot_quota": "BM_EngineAuthorizeHotQuota"}  # bench/run.py's mix names
 
 # (label, callgrind function name prefix): inclusive counts. The whole process's line is computed
 # apart, from TOTAL less KEYS.
@@ -82,12 +84,12 @@ def count_of(counts, prefix):
     return sum(value for name, value in counts.items() if name.startswith(prefix))
 
 
-def profile_run(binary, in_flight, iterations, folder):
+def profile_run(binary, case, in_flight, iterations, folder):
     profile = os.path.join(folder, f"callgrind-{iterations}.out")
     env = dict(os.environ, ENGINE_BENCH_ITERATIONS=str(iterations))
     env.pop("ENGINE_BENCH_DATABASE", None)  # SQLite: PostgreSQL's backend is not in this process
     done = subprocess.run(["valgrind", "--tool=callgrind", "--fair-sched=yes", f"--callgrind-out-file={profile}", binary,
-                           f"--benchmark_filter=BM_EngineAuthorize/{in_flight}/"],
+                           f"--benchmark_filter={case}/{in_flight}/"],
                           env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"instructions: engine_benchmark failed under valgrind:\n{done.stderr[-2000:]}")
@@ -99,6 +101,9 @@ def main():
     build_dir = sys.argv[1] if len(sys.argv) > 1 else ("build-rel" if os.path.isdir(os.path.join(ROOT, "build-rel"))
                                                        else "build")
     in_flight = int(sys.argv[2]) if len(sys.argv) > 2 else 64
+    mix = sys.argv[3] if len(sys.argv) > 3 else "uniform"
+    if mix not in CASES:
+        raise SystemExit(f"instructions: MIX is one of {', '.join(CASES)}, not {mix!r}")
     if subprocess.run(["which", "valgrind"], capture_output=True).returncode != 0:
         raise SystemExit("instructions: valgrind is not installed (apt-get install valgrind)")
     binary = binary_of(os.path.join(ROOT, build_dir) if not os.path.isabs(build_dir) else build_dir)
@@ -106,14 +111,15 @@ def main():
     with tempfile.TemporaryDirectory(prefix="issuerd-instructions-") as scratch:
         folder = keep or scratch
         os.makedirs(folder, exist_ok=True)
-        (few, few_batch), (more, more_batch) = (profile_run(binary, in_flight, n, folder) for n in ITERATIONS)
+        (few, few_batch), (more, more_batch) = (profile_run(binary, CASES[mix], in_flight, n, folder)
+                                                for n in ITERATIONS)
     extra = (ITERATIONS[1] - ITERATIONS[0]) * AUTHORIZATIONS_PER_ITERATION
 
     def per_authorization(counts_few, counts_more):
         return (counts_more - counts_few) / extra
 
     all_threads = per_authorization(few[TOTAL] - count_of(few, KEYS), more[TOTAL] - count_of(more, KEYS))
-    print(f"engine_benchmark {binary}, {in_flight} in flight, {ITERATIONS[0]} vs {ITERATIONS[1]} iterations "
+    print(f"engine_benchmark {binary}, {mix} mix, {in_flight} in flight, {ITERATIONS[0]} vs {ITERATIONS[1]} iterations "
           f"(mean batch {few_batch:.1f} / {more_batch:.1f})")
     print("instructions per authorization")
     print(f"{'all threads (without key generation)':36} {all_threads:9.0f}")

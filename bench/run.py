@@ -49,6 +49,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 
 MIXES = {"uniform": "cards_standard.txt", "hot_quota": "cards_hot.txt"}
+# engine_benchmark's cases, by the mix they play (bench/engine_benchmark.cpp).
+ENGINE_CASES = {"BM_EngineAuthorize": "uniform", "BM_EngineAuthorizeHotQuota": "hot_quota"}
 
 # Issue #8's targets, for the report (nothing is tuned to meet them).
 TARGETS = {"sqlite_auth_per_s_c64": 35000, "postgres_auth_per_s_c64": 20000, "p99_ms_c64": 10,
@@ -616,12 +618,15 @@ def engine_benchmark(build_dir, database_url=None):
                          text=True, check=True, env=env_vars)
     result = {}
     for b in json.loads(out.stdout)["benchmarks"]:
-        in_flight = b["name"].split("/")[1]
-        result[f"c{in_flight}"] = {"auth_per_s": round(b["items_per_second"]), "mean_batch": round(b["mean_batch"], 2),
-                                   "cpu_us_per_auth": round(b["cpu_us_per_auth"], 1)}
-    log(f"== engine alone on {'postgres' if database_url else 'sqlite'}: "
-        + "  ".join(f"{k} {v['auth_per_s']}/s (batch {v['mean_batch']}, {v['cpu_us_per_auth']} us CPU)"
-                    for k, v in result.items()))
+        case, in_flight = b["name"].split("/")[:2]
+        mix = ENGINE_CASES[case]
+        result.setdefault(mix, {})[f"c{in_flight}"] = {
+            "auth_per_s": round(b["items_per_second"]), "mean_batch": round(b["mean_batch"], 2),
+            "cpu_us_per_auth": round(b["cpu_us_per_auth"], 1)}
+    for mix, runs in result.items():
+        log(f"== engine alone on {'postgres' if database_url else 'sqlite'}, {mix}: "
+            + "  ".join(f"{k} {v['auth_per_s']}/s (batch {v['mean_batch']}, {v['cpu_us_per_auth']} us CPU)"
+                        for k, v in runs.items()))
     return result
 
 
@@ -654,9 +659,10 @@ def table(results):
             for mix, runs in mixes.items()))
     if results.get("decision_per_s"):
         lines.append(f"decision alone (domain::decide, one core): {results['decision_per_s']:,.0f} decisions/s")
-    for db, runs in results.get("engine_alone", {}).items():
-        lines.append(f"engine alone ({db}, no HTTP): " + ", ".join(
-            f"{key[1:]} in flight {run['auth_per_s']:,}/s (batch {run['mean_batch']})" for key, run in runs.items()))
+    for db, mixes in results.get("engine_alone", {}).items():
+        for mix, runs in mixes.items():
+            lines.append(f"engine alone ({db}, {mix}, no HTTP): " + ", ".join(
+                f"{key[1:]} in flight {run['auth_per_s']:,}/s (batch {run['mean_batch']})" for key, run in runs.items()))
     return "\n".join(lines)
 
 
@@ -691,12 +697,13 @@ def markdown(results):
                            f"{run.get('machine_busy_us_per_request', '-')} |")
     engine = results.get("engine_alone", {})
     if engine:
-        out += ["", "| engine alone (no HTTP) | in flight | auth/s | mean batch | issuerd CPU µs/auth |",
-                "|---|--:|--:|--:|--:|"]
-        for db, runs in engine.items():
-            for key, run in runs.items():
-                out.append(f"| {db} | {key[1:]} | {run['auth_per_s']:,} | {run['mean_batch']} | "
-                           f"{run.get('cpu_us_per_auth', '-')} |")
+        out += ["", "| engine alone (no HTTP) | mix | in flight | auth/s | mean batch | issuerd CPU µs/auth |",
+                "|---|---|--:|--:|--:|--:|"]
+        for db, mixes in engine.items():
+            for mix, runs in mixes.items():
+                for key, run in runs.items():
+                    out.append(f"| {db} | {mix} | {key[1:]} | {run['auth_per_s']:,} | {run['mean_batch']} | "
+                               f"{run.get('cpu_us_per_auth', '-')} |")
     return "\n".join(out)
 
 
