@@ -1,6 +1,9 @@
 #include "common/currency.h"
 
 #include <algorithm>
+#include <cstdint>
+
+#include "common/assert.h"
 
 namespace issuerd {
 
@@ -32,12 +35,40 @@ const std::vector<Currency>& all_currencies() {
   return currencies;
 }
 
+namespace {
+
+// A code of one to four bytes as one integer that sorts as the code does (big-endian, zero
+// padded); 0 for any other length. Every lookup of an amount's currency went through string
+// comparisons before, a few per authorization on the writer.
+std::uint32_t packed_code(std::string_view code) {
+  if (code.empty() || code.size() > 4) return 0;
+  std::uint32_t packed = 0;
+  for (std::size_t i = 0; i < 4; ++i) packed = (packed << 8) | (i < code.size() ? static_cast<unsigned char>(code[i]) : 0u);
+  return packed;
+}
+
+// all_currencies()'s codes packed, in the same order.
+const std::vector<std::uint32_t>& packed_codes() {
+  static const std::vector<std::uint32_t> codes = [] {
+    std::vector<std::uint32_t> packed;
+    for (const Currency& currency : all_currencies()) packed.push_back(packed_code(currency.code));
+    ISSUERD_ASSERT(std::is_sorted(packed.begin(), packed.end()));
+    return packed;
+  }();
+  return codes;
+}
+
+}  // namespace
+
 std::optional<Currency> find_currency(std::string_view code) {
-  const auto& list = all_currencies();
-  auto it = std::lower_bound(list.begin(), list.end(), code,
-                             [](const Currency& c, std::string_view key) { return c.code < key; });
-  if (it == list.end() || it->code != code) return std::nullopt;
-  return *it;
+  const std::uint32_t key = packed_code(code);
+  if (key == 0) return std::nullopt;
+  const auto& codes = packed_codes();
+  const auto it = std::lower_bound(codes.begin(), codes.end(), key);
+  if (it == codes.end() || *it != key) return std::nullopt;
+  const Currency& found = all_currencies()[static_cast<std::size_t>(it - codes.begin())];
+  if (found.code != code) return std::nullopt;  // "USD" and "USD\0" pack alike
+  return found;
 }
 
 }  // namespace issuerd

@@ -240,9 +240,10 @@ void mark_declined(AuthorizationRecord& a, const domain::Decision& decision) {
   a.decline_reason = decision.decline_reason;
 }
 
-// Decides for a known card and, when approved, holds and counts the amount.
+// Decides for a known card and, when approved, holds and counts the amount (`card`, the
+// caller's copy, then shows the use of its card limit).
 Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, const AuthorizeInput& in,
-                       const CardRecord& card, AuthorizationRecord& a) {
+                       CardRecord& card, AuthorizationRecord& a) {
   a.merchant_id = card.merchant_id;
   a.card_id = card.card_id;
   a.currency = card.currency;
@@ -286,15 +287,14 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   }
   ISSUERD_TRY(domain::hold(funding, a.amount_minor));
   ISSUERD_TRY(store.save_account(funding));
-  CardRecord capped = card;
-  ISSUERD_TRY(adjust_cap_use(store, capped, a.amount_minor, in.now_ms));
+  ISSUERD_TRY(adjust_cap_use(store, card, a.amount_minor, in.now_ms));
   a.status = "APPROVED";
   a.state = "pending";
   a.response_code = "00";
   a.held_minor = a.counted_minor = a.amount_minor;
   ISSUERD_TRY(rewrite_hold(store, a, funding, in.now_ms));
   ISSUERD_TRY(record_charge(store, a, card, "PENDING", a.amount_minor - a.fx_fee_minor, in.now_ms));
-  return apply_auto_top_up(store, capped, in.now_ms);
+  return apply_auto_top_up(store, card, in.now_ms);
 }
 
 Result<CardRecord> card_of(storage::Store& store, const AuthorizationRecord& a) {

@@ -316,7 +316,8 @@ Result<std::optional<CardProductRecord>> Store::find_card_product(const std::str
 
 namespace {
 
-// SQLite's lookups take this many keys at a time, padded: one statement text for every batch.
+// SQLite's lookups take this many keys at a time, padded with NULLs (which match nothing
+// and cost no probe): one statement text for every batch.
 constexpr std::size_t sqlite_keys_per_query = 64;
 
 // Where a lookup finds the stored responses of one scope and route: one or both of these,
@@ -381,7 +382,9 @@ Result<std::vector<Row>> stored_responses(Connection& db, const std::string& sco
     std::vector<SqlValue> params;
     for (const LookupArm& arm : arms) {
       arm_params(arm, params);
-      for (std::size_t i = next; i < next + sqlite_keys_per_query; ++i) params.emplace_back(keys[std::min(i, keys.size() - 1)]);
+      for (std::size_t i = next; i < next + sqlite_keys_per_query; ++i) {
+        params.push_back(i < keys.size() ? SqlValue(keys[i]) : SqlValue(nullptr));
+      }
     }
     ISSUERD_ASSIGN(auto rows, db.query(sql, params));
     for (Row& row : rows) found.push_back(std::move(row));

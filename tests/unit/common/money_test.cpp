@@ -107,6 +107,20 @@ TEST(Currency, KnowsIsoExponentsAndUsdt) {
   EXPECT_FALSE(find_currency("XXX").has_value());
 }
 
+TEST(Currency, FindsEveryCodeItListsAndNothingNearOne) {
+  for (const Currency& currency : all_currencies()) {
+    const auto found = find_currency(currency.code);
+    ASSERT_TRUE(found.has_value()) << currency.code;
+    EXPECT_EQ(found->code, currency.code);
+    EXPECT_EQ(found->exponent, currency.exponent);
+  }
+  using namespace std::string_view_literals;
+  for (std::string_view near : {""sv, "U"sv, "US"sv, "USDX"sv, "USDTX"sv, "USD\0"sv, "US\0D"sv, "AAA"sv, "ZZZ"sv,
+                                "ZZZZ"sv, "\xff\xff\xff\xff"sv}) {
+    EXPECT_FALSE(find_currency(near).has_value()) << near;
+  }
+}
+
 }  // namespace
 }  // namespace issuerd
 
