@@ -241,7 +241,8 @@ void mark_declined(AuthorizationRecord& a, const domain::Decision& decision) {
 }
 
 // Decides for a known card and, when approved, holds and counts the amount (`card`, the
-// caller's copy, then shows the use of its card limit).
+// caller's copy, then shows the use of its card limit). Sets what the funding account has
+// available after it where it has that account at hand.
 Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, const AuthorizeInput& in,
                        CardRecord& card, AuthorizationRecord& a) {
   a.merchant_id = card.merchant_id;
@@ -273,7 +274,7 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   ISSUERD_ASSIGN(auto cvv, cvv_matches(keys, card, in));
   ISSUERD_ASSIGN(auto usage, control_usage(store, card, in.type, in.now_ms));
   ISSUERD_ASSIGN(domain::Account funding, load(store, source, in.now_ms));
-  ISSUERD_ASSIGN(std::int64_t spendable, spendable_minor(store, card, in.now_ms));
+  const std::int64_t spendable = spendable_minor(card, funding);
   const domain::CardFacts facts{true, card.card_status, card.status_reason, card.enable_present_transaction,
                                 card.enable_no_present_transaction, card.expiry_month, card.expiry_year};
   domain::Decision decision = domain::decide(facts, {in.expiry_month, in.expiry_year, cvv}, usage, spendable,
@@ -283,6 +284,7 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   if (decision.approved && funding_info.frozen) decision = domain::declined("62", "quota_frozen");
   if (!decision.approved) {
     mark_declined(a, decision);
+    a.available_after_minor = funding.available_minor();
     return record_charge(store, a, card, "REJECT", a.amount_minor - a.fx_fee_minor, in.now_ms);
   }
   ISSUERD_TRY(domain::hold(funding, a.amount_minor));
@@ -294,7 +296,10 @@ Status decide_for_card(storage::Store& store, const crypto::PlatformKeys& keys, 
   a.held_minor = a.counted_minor = a.amount_minor;
   ISSUERD_TRY(rewrite_hold(store, a, funding, in.now_ms));
   ISSUERD_TRY(record_charge(store, a, card, "PENDING", a.amount_minor - a.fx_fee_minor, in.now_ms));
-  return apply_auto_top_up(store, card, in.now_ms);
+  ISSUERD_TRY(apply_auto_top_up(store, card, in.now_ms));
+  // A top-up may have moved money into the funding account: the caller reads it again then.
+  if (!has_auto_top_up(card)) a.available_after_minor = funding.available_minor();
+  return Status::success();
 }
 
 Result<CardRecord> card_of(storage::Store& store, const AuthorizationRecord& a) {
@@ -385,8 +390,11 @@ Result<AuthorizationOutcome> authorize(storage::Store& store, const crypto::Plat
     a.funding_kind = domain::account_kind_name(domain::AccountKind::card);
   } else {
     ISSUERD_TRY(decide_for_card(store, keys, in, *card, a));
-    // Kept with the row: a replay's answer is rebuilt from it (first_answer).
-    ISSUERD_ASSIGN(a.available_after_minor, available(store, funding_of(a), in.now_ms));
+    // Kept with the row: a replay's answer is rebuilt from it (first_answer). The decision
+    // set it unless it declined before loading the funding account or a top-up ran.
+    if (!a.available_after_minor) {
+      ISSUERD_ASSIGN(a.available_after_minor, available(store, funding_of(a), in.now_ms));
+    }
   }
   ISSUERD_TRY(store.authorizations().insert(a));
   return kept_outcome(std::move(a));

@@ -46,8 +46,12 @@ Status top_up_balance(storage::Store& store, const storage::CardRecord& card, st
 
 }  // namespace
 
+bool has_auto_top_up(const storage::CardRecord& card) {
+  return card.auto_topup_min_minor && card.auto_topup_amount_minor;
+}
+
 Status apply_auto_top_up(storage::Store& store, const storage::CardRecord& card_now, std::int64_t now_ms) {
-  if (!card_now.auto_topup_min_minor || !card_now.auto_topup_amount_minor) return Status::success();
+  if (!has_auto_top_up(card_now)) return Status::success();
   storage::CardRecord card = card_now;
   if (card.cap_limit_minor) {
     const std::int64_t remaining = *card.cap_limit_minor - card.cap_used_minor;

@@ -12,6 +12,9 @@
 
 namespace issuerd::engine {
 
+// Whether the card is set up for auto top-up at all.
+bool has_auto_top_up(const storage::CardRecord& card);
+
 // `card` as it stands after the transaction (the caller has it at hand).
 Status apply_auto_top_up(storage::Store& store, const storage::CardRecord& card, std::int64_t now_ms);
 

@@ -25,7 +25,11 @@ Result<std::int64_t> spendable_minor(storage::Store& store, const storage::CardR
   ISSUERD_ASSIGN(domain::Account account,
                  store.find_or_create_account(source.account.kind, source.account.owner_id, source.account.currency,
                                               now_ms));
-  std::int64_t spendable = std::max<std::int64_t>(account.available_minor(), 0);
+  return spendable_minor(card, account);
+}
+
+std::int64_t spendable_minor(const storage::CardRecord& card, const domain::Account& source) {
+  std::int64_t spendable = std::max<std::int64_t>(source.available_minor(), 0);
   if (card.cap_limit_minor) spendable = std::min(spendable, std::max<std::int64_t>(*card.cap_limit_minor - card.cap_used_minor, 0));
   return spendable;
 }

@@ -22,6 +22,8 @@ Result<FundingSource> funding_source(storage::Store& store, const storage::CardR
 
 // What the card may spend now: its source's available balance, within the card's cap.
 Result<std::int64_t> spendable_minor(storage::Store& store, const storage::CardRecord& card, std::int64_t now_ms);
+// The same from the source's account as already loaded.
+std::int64_t spendable_minor(const storage::CardRecord& card, const domain::Account& source);
 
 // Cap bookkeeping: a card's cap use moves with its holds, captures and refunds.
 // `delta_minor` may be negative; use never drops below zero. No-op for an uncapped card.

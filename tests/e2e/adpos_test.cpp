@@ -106,6 +106,7 @@ class Adpos : public E2eTest {
                        bj::serialize(bj::object{{"card_id", card_id}, {"amount", amount}, {"currency", "USD"}}), headers);
     EXPECT_EQ(reply.status, 201) << reply.body;
     if (reply.status != 201) return "?";
+    last_available_after_ = reply["available_after"].is_null() ? "null" : reply.text("available_after");
     return reply.text("status") + " " + reply.text("response_code");
   }
 
@@ -162,6 +163,7 @@ class Adpos : public E2eTest {
   std::string product_id_;
   std::string bin_;
   int auth_counter_ = 0;
+  std::string last_available_after_;  // the last authorize()'s answer's
 };
 
 // ---- credentials ----
@@ -249,13 +251,17 @@ TEST_P(Adpos, StandardSeedExampleAsMultipartIssuesFundsAndTopsUp) {
 
   // single_transaction_limit is a per-transaction purchase control: 61 above it.
   EXPECT_EQ(authorize(cards[0], "100.01"), "DECLINED 61");
-  // 50 - 45 = 5 < 10: 50 more from the main account.
+  EXPECT_EQ(last_available_after_, "50.00");
+  // 50 - 45 = 5 < 10: 50 more from the main account, which the answer's available_after
+  // already shows.
   EXPECT_EQ(authorize(cards[0], "45.00"), "APPROVED 00");
+  EXPECT_EQ(last_available_after_, "55.00");
   EXPECT_EQ(card_field(cards[0], "balance"), "55.00");
   EXPECT_EQ(main_balance(merchant_id_), "9850.00");
   expect_ledger_invariants();
   // 55 - 4 = 51: above the minimum, nothing moves.
   EXPECT_EQ(authorize(cards[0], "4.00"), "APPROVED 00");
+  EXPECT_EQ(last_available_after_, "51.00");
   EXPECT_EQ(card_field(cards[0], "balance"), "51.00");
   EXPECT_EQ(main_balance(merchant_id_), "9850.00");
   EXPECT_EQ(card_field(cards[1], "balance"), "50.00");
