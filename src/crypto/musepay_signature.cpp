@@ -73,11 +73,11 @@ void write_canonical_json(const json::value& v, std::string& out) {
 
 }  // namespace
 
-std::string musepay_canonical_string(const json::object& body) {
+std::string musepay_canonical_string(const json::object& body, std::initializer_list<std::string_view> also_skip) {
   std::string out;
   bool first = true;
   for (const auto& [key, value] : sorted_members(body)) {
-    if (key == "sign") continue;
+    if (key == "sign" || std::find(also_skip.begin(), also_skip.end(), key) != also_skip.end()) continue;
     if (!first) out.push_back('&');
     first = false;
     out.append(key);

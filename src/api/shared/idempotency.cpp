@@ -64,11 +64,9 @@ Status remember(storage::Store& store, const IdempotentWrite& w, const http::Res
 
 std::string request_hash(const std::string& path, const boost::json::object& body,
                          std::initializer_list<std::string_view> volatile_fields) {
-  boost::json::object stable = body;
-  for (std::string_view field : volatile_fields) stable.erase(field);
   // The MusePay canonical form sorts keys recursively and drops blanks: a client that
   // re-sends the same request with its fields in another order is still "the same".
-  return crypto::sha256_hex(path + "\n" + crypto::musepay_canonical_string(stable));
+  return crypto::sha256_hex(path + "\n" + crypto::musepay_canonical_string(body, volatile_fields));
 }
 
 void submit_idempotent_write(Services& services, IdempotentWrite write, http::Responder respond) {

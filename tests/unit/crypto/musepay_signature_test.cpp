@@ -24,6 +24,16 @@ TEST(MusepayCanonical, FlatBodySortedAndSignExcluded) {
             "card_id=C9&nonce=n-1&partner_id=P001&sign_type=RSA&timestamp=1700000000000");
 }
 
+TEST(MusepayCanonical, AlsoSkipLeavesOutTopLevelMembersOnly) {
+  const auto body = parse_object(R"({
+    "timestamp": 1700000000000, "partner_id": "P001", "nonce": "n-1", "sign": "c2ln",
+    "card": {"nonce": "kept", "id": "C9"}})");
+  EXPECT_EQ(musepay_canonical_string(body, {"timestamp", "nonce"}),
+            R"(card={"id":"C9","nonce":"kept"}&partner_id=P001)");
+  EXPECT_EQ(musepay_canonical_string(body, {}), musepay_canonical_string(body));
+  EXPECT_EQ(musepay_canonical_string(body, {"absent"}), musepay_canonical_string(body));
+}
+
 TEST(MusepayCanonical, BlankValuesDroppedScalarsAsJsonText) {
   const auto body = parse_object(R"({
     "amount": "10.50", "empty": "", "spaces": " \t\n ", "nothing": null,
