@@ -51,6 +51,7 @@ AuthorizationRecord from_row(const Row& r) {
 }  // namespace
 
 Status AuthorizationStore::insert(const AuthorizationRecord& a) {
+  if (cache_ != nullptr && a.idempotency) cache_->stored_keys.add(a.idempotency->scope, authorization_key_route, a.idempotency->key);
   if (cache_ == nullptr || !cache_->serving()) {
     if (cache_ != nullptr) cache_->forget_windows(a.card_id, a.transaction_type);
     return insert_row(db_, authorizations_table, authorization_row(a));

@@ -1,10 +1,13 @@
 #include "storage/store.h"
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <tuple>
 
 #include "common/assert.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "storage/sql_values.h"
 
 namespace issuerd::storage {
@@ -386,6 +389,34 @@ Result<std::vector<Row>> stored_responses(Connection& db, const std::string& sco
   return found;
 }
 
+// Visits `columns` of every row of `table` matching `where` (none: every row), in the
+// order of those columns (an index's), a page at a time: a table of millions of keys is
+// never held whole.
+Status scan_in_order(Connection& db, std::string_view table, const std::vector<std::string_view>& columns,
+                     std::string_view where, const std::function<void(const Row&)>& visit) {
+  constexpr std::size_t page_rows = 10'000;
+  std::string list;
+  std::string placeholders;
+  for (std::string_view column : columns) {
+    list += list.empty() ? "" : ", ";
+    list += column;
+    placeholders += placeholders.empty() ? "?" : ", ?";
+  }
+  const std::string select = "SELECT " + list + " FROM " + std::string(table) + " WHERE " +
+                             (where.empty() ? std::string("1 = 1") : std::string(where));
+  const std::string order = " ORDER BY " + list + " LIMIT " + std::to_string(page_rows);
+  const std::string first_page = select + order;
+  const std::string next_page = select + " AND (" + list + ") > (" + placeholders + ")" + order;
+  std::vector<SqlValue> after;
+  for (;;) {
+    ISSUERD_ASSIGN(auto rows, after.empty() ? db.query(first_page, {}) : db.query(next_page, after));
+    for (const Row& row : rows) visit(row);
+    if (rows.size() < page_rows) return Status::success();
+    after.clear();
+    for (std::size_t column = 0; column < columns.size(); ++column) after.emplace_back(rows.back().text(column));
+  }
+}
+
 StoredResponse stored_response_from(const Row& row) {
   return StoredResponse{row.text(1), static_cast<int>(row.integer(2)), row.text(3), row.text(4), row.optional_text(5)};
 }
@@ -399,14 +430,40 @@ Result<std::optional<StoredResponse>> Store::find_idempotent_response(const std:
   if (WriteBehind* cache = hot()) {
     auto known = cache->idempotency.find(idempotency_cache_key(scope, route, key));
     if (known != cache->idempotency.end()) return known->second;
-    // Authorizations keep their keys (keys_kept_on_authorizations): the lookup must see
-    // the batch's own.
-    if (keys_kept_on_authorizations(route)) ISSUERD_TRY(cache->authorizations.flush(db_));
+  }
+  ISSUERD_TRY(complete_key_filter(db_));
+  if (surely_unstored(scope, route, key)) return std::optional<StoredResponse>();
+  // Authorizations keep their keys (keys_kept_on_authorizations): the lookup must see the
+  // batch's own.
+  if (WriteBehind* cache = hot(); cache != nullptr && keys_kept_on_authorizations(route)) {
+    ISSUERD_TRY(cache->authorizations.flush(db_));
   }
   ISSUERD_ASSIGN(bool reads_stored_keys, stored_keys_possible(db_, route));
   ISSUERD_ASSIGN(auto rows, stored_responses(db_, scope, route, {key}, reads_stored_keys));
   if (rows.empty()) return std::optional<StoredResponse>();
   return std::optional<StoredResponse>(stored_response_from(rows[0]));
+}
+
+Status Store::complete_key_filter(Connection& db) {
+  if (write_behind_ == nullptr || write_behind_->stored_keys_complete) return Status::success();
+  const auto started = std::chrono::steady_clock::now();
+  KeyFilter& filter = write_behind_->stored_keys;
+  ISSUERD_TRY(scan_in_order(db, "authorizations", {"idempotency_scope", "idempotency_key"}, "idempotency_key IS NOT NULL",
+                            [&filter](const Row& row) { filter.add(row.text(0), authorization_key_route, row.text(1)); }));
+  ISSUERD_TRY(scan_in_order(db, "idempotency_keys", {"scope", "route", "idempotency_key"}, "",
+                            [&filter](const Row& row) { filter.add(row.text(0), row.text(1), row.text(2)); }));
+  write_behind_->stored_keys_complete = true;
+  const auto took_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  log::info("idempotency_key_filter_built", {{"keys", std::to_string(filter.keys_added())},
+                                             {"bytes", std::to_string(filter.memory_bytes())},
+                                             {"took_ms", std::to_string(took_ms)}});
+  return Status::success();
+}
+
+bool Store::surely_unstored(const std::string& scope, const std::string& route, const std::string& key) const {
+  return write_behind_ != nullptr && write_behind_->stored_keys_complete &&
+         !write_behind_->stored_keys.may_contain(scope, route, key);
 }
 
 Result<bool> Store::stored_keys_possible(Connection& db, const std::string& route) {
@@ -421,6 +478,7 @@ Result<bool> Store::stored_keys_possible(Connection& db, const std::string& rout
 Status Store::insert_idempotent_response(const std::string& scope, const std::string& route, const std::string& key,
                                          const StoredResponse& r, std::int64_t now_ms) {
   ISSUERD_ASSERT(!keys_kept_on_authorizations(route));  // their authorizations keep them
+  if (write_behind_ != nullptr) write_behind_->stored_keys.add(scope, route, key);
   if (WriteBehind* cache = hot()) {
     cache->idempotency_keys.add(idempotency_key_row(scope, route, key, r, now_ms));
     cache->idempotency[idempotency_cache_key(scope, route, key)] = r;
@@ -568,6 +626,8 @@ Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys,
     cache.idempotency.clear();
   }
   const auto& previous = cache.idempotency_of_previous_batch;
+  Connection& db = from != nullptr ? *from : db_;
+  ISSUERD_TRY(complete_key_filter(db));
   std::size_t next = 0;
   while (next < keys.size()) {
     // One lookup per run of keys with the same scope and route (the primary key's prefix).
@@ -580,11 +640,11 @@ Status Store::prefetch_idempotent_responses(std::vector<IdempotencyKeyRef> keys,
         cache.idempotency.emplace(std::move(cache_key), known->second);
         continue;
       }
-      run.push_back(keys[next].key);
+      const bool new_key = surely_unstored(first.scope, first.route, keys[next].key);
       cache.idempotency.emplace(std::move(cache_key), std::nullopt);
+      if (!new_key) run.push_back(keys[next].key);
     }
     if (run.empty()) continue;
-    Connection& db = from != nullptr ? *from : db_;
     ISSUERD_ASSIGN(bool reads_stored_keys, stored_keys_possible(db, first.route));
     ISSUERD_ASSIGN(auto rows, stored_responses(db, first.scope, first.route, run, reads_stored_keys));
     for (const Row& row : rows) {

@@ -158,6 +158,10 @@ class Store {
   // that store them there; for the one authorizations keep, only if an issuerd before
   // migration 0010 stored some (legacy_idempotency_routes).
   Result<bool> stored_keys_possible(Connection& db, const std::string& route);
+  // With a cache: adds every key stored in the database to its filter, once (on `db`).
+  Status complete_key_filter(Connection& db);
+  // The cache's filter, once complete, rules the key out: it is stored nowhere.
+  bool surely_unstored(const std::string& scope, const std::string& route, const std::string& key) const;
   Result<std::vector<Row>> query(std::string_view sql, std::initializer_list<SqlValue> params);
   Result<std::int64_t> execute(std::string_view sql, std::initializer_list<SqlValue> params);
   WriteBehind* hot() const { return write_behind_ != nullptr && write_behind_->hot ? write_behind_ : nullptr; }

@@ -29,6 +29,7 @@
 #include "storage/buffered_tables.h"
 #include "storage/card_store.h"
 #include "storage/connection.h"
+#include "storage/key_filter.h"
 #include "storage/quota_store.h"
 
 namespace issuerd::storage {
@@ -120,6 +121,11 @@ struct WriteBehind {
   // Whether idempotency_keys holds keys of the route authorizations keep, from before they
   // kept them (migration 0010): asked once, as it can only stay as it is. Kept by drop().
   std::optional<bool> legacy_authorization_keys;
+  // Every idempotency key this Store wrote (buffered or not, committed or not), and once
+  // stored_keys_complete, every key the database held when the Store first looked one up
+  // (Store::complete_key_filter): a key it rules out needs no lookup. Kept by drop().
+  KeyFilter stored_keys;
+  bool stored_keys_complete = false;
 
   bool buffers_empty() const;
   bool serving() const { return hot; }

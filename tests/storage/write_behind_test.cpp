@@ -215,7 +215,7 @@ TEST_P(WriteBehindTest, PrefetchedIdempotencyKeysAnswerWithoutAQuery) {
 
 TEST_P(WriteBehindTest, PrefetchFindsKeysWithAnyCharactersAndMoreThanOneStatementsWorth) {
   // Quotes, backslashes, commas and braces: the PostgreSQL lookup sends the keys as one
-  // array literal. 150 keys: SQLite's IN list takes 64 at a time.
+  // array literal. 150 keys: more than a batch of 64 connections' worth.
   std::vector<std::string> stored{"a\"b", "back\\slash", "comma,{brace}", "NULL", " spaced "};
   for (int i = 0; i < 145; ++i) stored.push_back("key-" + std::to_string(i));
   std::vector<IdempotencyKeyRef> wanted;
@@ -258,8 +258,8 @@ TEST_P(WriteBehindTest, AuthorizationsKeepTheirKeysAndTheLookupFindsThem) {
     a.available_after_minor = available_after_minor;
     return a;
   };
-  // 70 keys (SQLite's IN list takes 64 at a time), with characters the PostgreSQL array
-  // literal must quote: a third on authorizations, a third in idempotency_keys, a third nowhere.
+  // 70 keys, with characters the PostgreSQL array literal must quote: a third on
+  // authorizations, a third in idempotency_keys, a third nowhere.
   std::vector<std::string> keys{"a\"b", "comma,{brace}", "back\\slash"};
   for (int i = 0; i < 67; ++i) keys.push_back("key-" + std::to_string(i));
   for (std::size_t i = 1; i < keys.size(); i += 3) {
@@ -331,13 +331,15 @@ TEST_P(WriteBehindTest, AuthorizationsKeepTheirKeysAndTheLookupFindsThem) {
 
 // On a database that never held keys of the route in idempotency_keys, the lookup reads the
 // authorizations alone (half the probes per key): a row put there behind issuerd's back is
-// not found, cached or not.
+// not found, cached or not. (Rows put anywhere behind its back after its first lookup are
+// not found at all: its key filter only learns the keys it writes itself.)
 TEST_P(WriteBehindTest, AFreshDatabaseLooksForAuthorizationKeysOnTheAuthorizationsAlone) {
   const std::string route(authorization_key_route);
   const std::string card_id = insert_card();
   const std::string merchant_id = cards_.at(card_id).merchant_id;
   EXPECT_EQ(count("SELECT COUNT(*) FROM legacy_idempotency_routes"), 0);
   ASSERT_TRUE(insert_stored_response(merchant_id, route, "stray"));
+  ASSERT_TRUE(insert_stored_response(merchant_id, "/v1/other", "stray"));
   AuthorizationRecord a = authorization(card_id, 100, 1'000);
   a.merchant_id = merchant_id;
   a.idempotency = IdempotencyStamp{merchant_id, "kept", "hash-kept"};
@@ -352,10 +354,64 @@ TEST_P(WriteBehindTest, AFreshDatabaseLooksForAuthorizationKeysOnTheAuthorizatio
   EXPECT_EQ((*kept)->authorization_id, a.authorization_id);
   store_->set_hot(false);
   // Other routes' keys are where they always were.
-  ASSERT_TRUE(insert_stored_response(merchant_id, "/v1/other", "stray"));
   auto other = store_->find_idempotent_response(merchant_id, "/v1/other", "stray");
   ASSERT_TRUE(other.ok() && other->has_value());
   EXPECT_EQ((*other)->body, "{\"old\":1}");
+}
+
+// The key filter (storage/key_filter.h) learns the database's keys at the first lookup, a
+// page of 10,000 at a time, and every key the Store writes from then on: a later batch still
+// finds both, after the cache was dropped.
+TEST_P(WriteBehindTest, TheKeyFilterLearnsStoredKeysAndTheStoresOwn) {
+  const std::string route(authorization_key_route);
+  ASSERT_TRUE(connection_
+                  ->execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10050) "
+                            "INSERT INTO idempotency_keys (scope, route, idempotency_key, request_hash, http_status, "
+                            "content_type, response_body, created_at_ms) "
+                            "SELECT 'm1', '/v1/r', 'old-' || i, 'hash', 201, 'application/json', '{}', 1 FROM n",
+                            {})
+                  .ok());
+  const std::string card_id = insert_card();
+  const std::string merchant_id = cards_.at(card_id).merchant_id;
+  EXPECT_FALSE(cache_.stored_keys_complete);
+  for (const char* key : {"old-1", "old-5000", "old-10000", "old-10050"}) {
+    auto found = store_->find_idempotent_response("m1", "/v1/r", key);
+    ASSERT_TRUE(found.ok() && found->has_value()) << key;
+  }
+  EXPECT_TRUE(cache_.stored_keys_complete);
+  EXPECT_GE(cache_.stored_keys.keys_added(), 10'050u);
+  EXPECT_FALSE(store_->find_idempotent_response("m1", "/v1/r", "old-10051")->has_value());
+
+  // Written through the Store after the filter was complete: a stored response, in a hot
+  // command and outside one, and an authorization keeping its key.
+  const StoredResponse response{"hash-new", 201, "application/json", "{}", std::nullopt};
+  ASSERT_TRUE(store_->insert_idempotent_response("m1", "/v1/r", "new-direct", response, 2).ok());
+  store_->set_hot(true);
+  ASSERT_TRUE(store_->insert_idempotent_response("m1", "/v1/r", "new-buffered", response, 2).ok());
+  AuthorizationRecord a = authorization(card_id, 100, 1'000);
+  a.merchant_id = merchant_id;
+  a.idempotency = IdempotencyStamp{merchant_id, "new-kept", "hash-kept"};
+  ASSERT_TRUE(store_->authorizations().insert(a).ok());
+  store_->set_hot(false);
+  ASSERT_TRUE(store_->write_back().ok());
+  store_->drop_cache();
+
+  ASSERT_TRUE(store_->prefetch_idempotent_responses({{"m1", "/v1/r", "new-direct"},
+                                                     {"m1", "/v1/r", "new-buffered"},
+                                                     {"m1", "/v1/r", "old-42"},
+                                                     {merchant_id, route, "new-kept"},
+                                                     {merchant_id, route, "never"}})
+                  .ok());
+  store_->set_hot(true);
+  for (const char* key : {"new-direct", "new-buffered", "old-42"}) {
+    auto found = store_->find_idempotent_response("m1", "/v1/r", key);
+    ASSERT_TRUE(found.ok() && found->has_value()) << key;
+  }
+  auto kept = store_->find_idempotent_response(merchant_id, route, "new-kept");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->authorization_id, a.authorization_id);
+  EXPECT_FALSE(store_->find_idempotent_response(merchant_id, route, "never")->has_value());
+  store_->set_hot(false);
 }
 
 TEST_P(WriteBehindTest, DropForgetsBufferedRowsAndCachedAccounts) {
