@@ -7,10 +7,11 @@ namespace issuerd::storage {
 
 namespace {
 
-// 10 bits a key (at least: a level's size is rounded up to a power of two) and 7 probes:
-// under 1 % of unknown keys pass a full level.
+// 10 bits a key at least (a level's size is rounded up to a power of two: 16 for these
+// sizes, so 3.3 bytes a key when the newest level has just begun) and 7 probes: under 1 % of
+// unknown keys pass a full level.
 constexpr std::size_t bits_per_key = 10;
-constexpr std::size_t first_level_keys = 1 << 16;  // 80 KiB
+constexpr std::size_t first_level_keys = 1 << 16;  // 128 KiB
 
 // FNV-1a over the three parts, each ended by a byte that no part's text needs to hold
 // apart from the others (0xff is not UTF-8).
