@@ -47,12 +47,12 @@ PARTS = [
     ("  idempotency prefetch", "issuerd::engine::Writer::prefetch_idempotency_keys("),
     ("  hot commands", "issuerd::engine::Writer::run_commands("),
     ("    engine::authorize", "issuerd::engine::authorize("),
-    ("    the answer's JSON", "issuerd::api::sim::(anonymous namespace)::authorization_json("),
     ("  write-back statements", "issuerd::storage::Connection::execute_all("),
     ("    binding values", "issuerd::storage::(anonymous namespace)::SqliteConnection::bind("),
     ("  commit", "issuerd::storage::(anonymous namespace)::SqliteConnection::commit()"),
     ("  answering (settle)", "issuerd::engine::Writer::settle_in_flight()"),
     ("handler before the writer", "issuerd::api::sim::(anonymous namespace)::keyed_write("),
+    ("the answer's JSON (after the writer)", "issuerd::api::sim::(anonymous namespace)::authorization_json("),
     ("checkpoint thread", "issuerd::storage::WalCheckpointer::loop()"),
 ]
 TOTAL = "PROGRAM TOTALS"

@@ -9,4 +9,10 @@ std::optional<std::string_view> Request::header(std::string_view lowercase_name)
   return std::nullopt;
 }
 
+void Response::finish_body() {
+  if (!body_maker) return;
+  body = body_maker();
+  body_maker = nullptr;
+}
+
 }  // namespace issuerd::http

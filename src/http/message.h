@@ -30,6 +30,13 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Optional: makes `body` where the response is sent, on the connection's I/O thread, so
+  // that the writer's thread hands over what an answer is made of rather than its text (the
+  // simulator's authorizations). Whatever reads `body` before the server does calls
+  // finish_body() first.
+  std::function<std::string()> body_maker = nullptr;
+
+  void finish_body();  // runs body_maker, if any, into body
 };
 
 // Called exactly once per request, from any thread; the server writes the response on the

@@ -250,6 +250,7 @@ class Session : public std::enable_shared_from_this<Session> {
   };
 
   void write_response(Response response) {
+    response.finish_body();
     res_.clear();
     unsigned status = 500;
     if (response.status >= 100 && response.status <= 999) status = static_cast<unsigned>(response.status);

@@ -46,14 +46,20 @@ http::Response replay(storage::Store& store, const IdempotentWrite& w, const sto
   return http::Response{previous.http_status, previous.content_type, std::move(body), {}};
 }
 
-// Stores the answer under the key; for a key its authorization keeps, only tells the batch.
-Status remember(storage::Store& store, const IdempotentWrite& w, const http::Response& response,
+// Stores the answer under the key; for a key its authorization keeps, only tells the batch
+// which authorization that is.
+Status remember(storage::Store& store, const IdempotentWrite& w, const WriteOutcome& outcome,
                 const std::string& pan_key, std::int64_t now_ms) {
-  storage::StoredResponse stored{w.request_hash, response.status, response.content_type, response.body, std::nullopt};
+  const http::Response& response = outcome.response;
   if (w.apply_keeping_key) {
-    store.remember_idempotent_response(w.scope, w.route, w.key, stored);
+    ISSUERD_ASSERT(outcome.keeping_authorization_id.has_value());
+    store.remember_idempotent_response(
+        w.scope, w.route, w.key,
+        storage::StoredResponse{w.request_hash, response.status, response.content_type, "", outcome.keeping_authorization_id});
     return Status::success();
   }
+  ISSUERD_ASSERT(!response.body_maker);  // the body is stored as it is
+  storage::StoredResponse stored{w.request_hash, response.status, response.content_type, response.body, std::nullopt};
   if (w.response_is_secret) {
     stored.body = std::string(sealed_prefix) + crypto::aes_gcm_seal(pan_key, stored.body, sealed_associated_data);
   }
@@ -111,12 +117,12 @@ void submit_idempotent_write(Services& services, IdempotentWrite write, http::Re
     WriteOutcome outcome = w.apply_keeping_key
                                ? w.apply_keeping_key(store, storage::IdempotencyStamp{w.scope, w.key, w.request_hash})
                                : w.apply(store);
-    state->response = std::move(outcome.response);
-    if (!outcome.took_effect) return false;
-    if (!w.key.empty()) {
-      Status saved = remember(store, w, state->response, pan_key, clock.now_ms());
+    if (outcome.took_effect && !w.key.empty()) {
+      Status saved = remember(store, w, outcome, pan_key, clock.now_ms());
       if (!saved.ok()) { state->response = w.render_error(saved.error()); return false; }
     }
+    state->response = std::move(outcome.response);
+    if (!outcome.took_effect) return false;
     state->took_effect = true;
     return true;
   };

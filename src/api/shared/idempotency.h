@@ -27,6 +27,10 @@ namespace issuerd::api {
 struct WriteOutcome {
   http::Response response;
   bool took_effect = false;  // keep the writes and remember the response under the key
+  // apply_keeping_key, when it took effect: the authorization that keeps the key. The rest
+  // of the batch replays from it, as later batches do (the response's body may only be made
+  // on the I/O thread: http::Response::body_maker).
+  std::optional<std::string> keeping_authorization_id = std::nullopt;
 };
 
 struct IdempotentWrite {

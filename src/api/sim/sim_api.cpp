@@ -39,7 +39,8 @@ std::string amount_text(std::int64_t minor, const std::string& currency) {
   return format_amount(minor, *find_currency(currency));
 }
 
-// Written as text on the writer thread (json::ObjectText).
+// Written as text (json::ObjectText): a first answer on the connection's I/O thread
+// (http::Response::body_maker), a replay's on the writer.
 std::string authorization_json(const engine::AuthorizationOutcome& outcome) {
   const storage::AuthorizationRecord& a = outcome.authorization;
   const bool approved = a.status == "APPROVED";
@@ -199,7 +200,10 @@ void create_authorization(Services& services, const http::Request& request, http
     auto outcome = engine::authorize(store, services.keys, input);
     if (!outcome.ok()) return answer(outcome.take_error(), 201);
     *approved = outcome->authorization.status == "APPROVED";
-    return answer(authorization_json(*outcome), 201);
+    // The answer's text is made on the I/O thread: the writer hands over the outcome.
+    WriteOutcome written{json_text_response(201, ""), true, outcome->authorization.authorization_id};
+    written.response.body_maker = [kept = std::move(outcome).value()] { return authorization_json(kept); };
+    return written;
   };
   write->rebuild_response = [](storage::Store& store, const std::string& authorization_id) -> Result<http::Response> {
     ISSUERD_ASSIGN(auto outcome, engine::first_answer(store, authorization_id));

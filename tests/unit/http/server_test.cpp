@@ -212,6 +212,32 @@ TEST(HttpServer, ResponderMayBeCalledLaterFromAnotherThread) {
   for (auto& worker : workers) worker.join();
 }
 
+// A body left to be made (Response::body_maker) is made by the server's I/O thread, not by
+// the thread that answered, and sent with its length.
+TEST(HttpServer, ABodyLeftToBeMadeIsMadeOnTheConnectionsThread) {
+  std::thread::id made_on;
+  std::thread worker;
+  RunningServer server(loopback_config(), [&](Request, Responder respond) {
+    worker = std::thread([respond = std::move(respond), &made_on]() mutable {
+      Response response{201, "application/json", "", {}};
+      response.body_maker = [&made_on] {
+        made_on = std::this_thread::get_id();
+        return std::string(R"({"made":"later"})");
+      };
+      respond(std::move(response));
+    });
+  });
+  Client client("127.0.0.1", server.port(), 5000);
+  auto result = client.request("POST", "/answer", {}, "{}");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->status, 201);
+  EXPECT_EQ(result->body, R"({"made":"later"})");
+  const std::thread::id worker_id = worker.get_id();
+  worker.join();
+  EXPECT_NE(made_on, std::thread::id());
+  EXPECT_NE(made_on, worker_id);
+}
+
 TEST(HttpServer, SecondResponderCallIsIgnoredAndHandlerExceptionsBecome500) {
   RunningServer server(loopback_config(), [](Request request, Responder respond) {
     if (request.path == "/throw") throw std::runtime_error("boom");
