@@ -13,8 +13,8 @@ namespace {
 constexpr std::size_t bits_per_key = 10;
 constexpr std::size_t first_level_keys = 1 << 16;  // 128 KiB
 
-// FNV-1a over the three parts, each ended by a byte that no part's text needs to hold
-// apart from the others (0xff is not UTF-8).
+// FNV-1a over the three parts, each ended by 0xff (never in UTF-8 text) so that ("ab", "c")
+// and ("a", "bc") hash apart; a part holding that byte only risks a false "maybe".
 std::uint64_t fnv1a(std::uint64_t hash, std::string_view part) {
   for (const char c : part) {
     hash ^= static_cast<unsigned char>(c);
