@@ -17,8 +17,8 @@
 // cards with their own balances (bench/setup_data.py's uniform mix) and as many shared
 // cards, each with a card limit, drawing on one budget quota (its hot mix), which
 // BM_EngineAuthorizeHotQuota/N drives; amounts as bench/authorize.lua's, so about 5 %
-// decline. items_per_second is authorizations per second (every answer is a 201, checked);
-// mean_batch is commands per commit.
+// decline. items_per_second is authorizations per second (every answer is a 201 with a body,
+// checked); mean_batch is commands per commit.
 #include <benchmark/benchmark.h>
 
 #include <condition_variable>
