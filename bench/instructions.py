@@ -6,7 +6,8 @@
 Runs BUILD_DIR/bench/engine_benchmark (default build-rel, else build) under callgrind twice,
 with one and with three iterations of BM_EngineAuthorize/IN_FLIGHT (default 64; 4,096
 authorizations an iteration; MIX `hot_quota` runs BM_EngineAuthorizeHotQuota, the shared
-cards on one budget quota, instead of the standard cards of the default `uniform`), and prints the difference divided by the 8,192 extra
+cards on one budget quota, instead of the standard cards of the default `uniform`), and
+prints the difference divided by the 8,192 extra
 authorizations: the instructions each part of the path executes per authorization, with the
 data set's creation, the platform keys' RSA generation (a random number of prime
 candidates) and the program's start cancelled out.
