@@ -322,7 +322,7 @@ namespace {
 // Where a lookup finds the stored responses of one scope and route: one or both of these,
 // as rows of (key, request hash, status, content type, body, authorization id). Each ends
 // where the key's condition goes, which the dialect appends ("= k.idempotency_key" on
-// PostgreSQL, an IN list on SQLite).
+// PostgreSQL, "= ?" on SQLite).
 struct LookupArm {
   const char* select;  // up to the key's condition
   bool takes_route;    // a parameter for the route after the scope's

@@ -375,7 +375,7 @@ TEST_P(ConnectionTest, StatementCacheReuse) {
     EXPECT_EQ(rows[0].integer(0), i * 3);
     EXPECT_EQ(rows[0].text(1), "item-" + std::to_string(i));
   }
-  // A cached statement with NULL after non-NULL bindings (bindings are cleared).
+  // A cached statement with NULL after non-NULL bindings (every parameter is bound again).
   ASSERT_EQ(execute(insert, {std::int64_t{1000}, nullptr, nullptr}), 1);
   auto rows = query(select, {std::int64_t{1000}});
   ASSERT_EQ(rows.size(), 1u);
