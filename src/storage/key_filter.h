@@ -2,8 +2,9 @@
 // route, key) that grows in levels, so that a new key, nearly every key the writer sees,
 // costs no probe of the database's key index. A key is never reported absent once added;
 // a key never added is reported present less than 1 % of the time (about 0.07 % for each
-// full level: 16 bits a key once rounded, 7 probes), and then the database is asked as before. Nothing is ever removed: a key added by a transaction that rolled back
-// only costs such a probe.
+// full level: 16 bits a key once rounded, 7 probes), and then the database is asked as
+// before. Nothing is ever removed: a key added by a transaction that rolled back only costs
+// such a probe.
 #pragma once
 
 #include <array>
